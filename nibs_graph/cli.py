@@ -1,0 +1,283 @@
+"""The ``nibs-graph`` command line: a thin shell over the library.
+
+Each command parses its options, calls one library function and prints the answer as a table or as JSON.
+Library errors become messages (exit 2), an empty answer says so (exit 1).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from . import __version__
+from .cli_common import (
+    DataOption,
+    FormatOption,
+    GraphOption,
+    LayerOption,
+    OutputFormat,
+    emit_json,
+    fail,
+    graph_from_options,
+    library_errors,
+)
+from .errors import NoResultError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="nibs-graph",
+    help="A knowledge graph of how non-invasive brain stimulation acts on molecules (Sveva et al., Cells 2025).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"nibs-graph {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Ask the evidence base questions: paths, hubs, divergence, contradictions, evidence."""
+
+
+@app.command()
+def path(
+    source: Annotated[str, typer.Argument(help="Technique (iTBS, TBS, anodal tDCS ...), protocol id or entity.")],
+    target: Annotated[str, typer.Argument(help="Target entity (mTOR, BDNF, HGNC:1033 ...).")],
+    max_hops: Annotated[int, typer.Option("--max-hops", min=1, max=8, help="Longest path considered.")] = 4,
+    species: Annotated[str | None, typer.Option("--species", help="Only effect evidence in this species.")] = None,
+    setting: Annotated[
+        str | None,
+        typer.Option("--setting", help="Only effect evidence in this setting (in vitro, ex vivo, in vivo, human)."),
+    ] = None,
+    min_studies: Annotated[
+        int, typer.Option("--min-studies", min=1, help="Minimum studies behind each effect hop.")
+    ] = 1,
+    max_paths: Annotated[int, typer.Option("--max-paths", min=1, help="Paths shown (all are counted).")] = 20,
+    data: DataOption = None,
+    graph: GraphOption = None,
+    layer: LayerOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Paths from a technique to a molecule, each hop with its evidence and the path's sign."""
+    from . import vocab
+    from .queries.paths import paths
+
+    with library_errors():
+        if species is not None and species not in vocab.SPECIES:
+            fail(f"--species {species!r} is not allowed; allowed: {', '.join(vocab.SPECIES)}")
+        if setting is not None and setting not in vocab.SETTINGS:
+            fail(f"--setting {setting!r} is not allowed; allowed: {', '.join(vocab.SETTINGS)}")
+        G = graph_from_options(data, graph, layer)
+        result = paths(
+            G,
+            source,
+            target,
+            max_hops=max_hops,
+            species=species,
+            setting=setting,
+            min_studies=min_studies,
+            max_paths=max_paths,
+        )
+        if fmt is OutputFormat.json:
+            emit_json(result.to_dict(G))
+        else:
+            from .render import print_paths
+
+            if result.paths:
+                print_paths(G, result)
+        if not result.paths:
+            raise NoResultError(
+                f"no path from {G.nodes[result.source]['label']} to {G.nodes[result.target]['label']} "
+                f"within {max_hops} hops with these filters"
+            )
+
+
+@app.command()
+def hubs(
+    top: Annotated[int, typer.Option("--top", min=1, help="How many entities to show.")] = 15,
+    min_techniques: Annotated[
+        int, typer.Option("--min-techniques", min=1, help="Leave out entities reached by fewer techniques.")
+    ] = 1,
+    data: DataOption = None,
+    graph: GraphOption = None,
+    layer: LayerOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Convergent hubs: molecules reached by the most techniques and studies."""
+    from .queries.hubs import hubs as find_hubs
+
+    with library_errors():
+        G = graph_from_options(data, graph, layer)
+        items = find_hubs(G, top=top, min_techniques=min_techniques)
+        if not items:
+            raise NoResultError("no entity is reached by that many techniques")
+        if fmt is OutputFormat.json:
+            emit_json({"hubs": [h.to_dict() for h in items]})
+        else:
+            from .render import print_hubs
+
+            print_hubs(G, items)
+
+
+@app.command()
+def diverge(
+    hub: Annotated[str, typer.Argument(help="A hub entity, e.g. BDNF or TrkB.")],
+    max_depth: Annotated[int, typer.Option("--max-depth", min=1, max=8, help="Signalling links below the hub.")] = 4,
+    data: DataOption = None,
+    graph: GraphOption = None,
+    layer: LayerOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Where the techniques that reach a hub part ways downstream."""
+    from .queries.divergence import divergence
+
+    with library_errors():
+        G = graph_from_options(data, graph, layer)
+        result = divergence(G, hub, max_depth=max_depth)
+        if not result.techniques:
+            raise NoResultError(f"no technique was observed to change {G.nodes[result.hub]['label']}")
+        if fmt is OutputFormat.json:
+            emit_json(result.to_dict(G))
+        else:
+            from .render import print_divergence
+
+            print_divergence(G, result)
+
+
+@app.command()
+def contradictions(
+    target: Annotated[str | None, typer.Option("--target", help="Only this entity.")] = None,
+    opposite_only: Annotated[
+        bool, typer.Option("--opposite-only", help="Only up vs down, not change vs no change.")
+    ] = False,
+    data: DataOption = None,
+    graph: GraphOption = None,
+    layer: LayerOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Targets moved in conflicting directions within one technique family, with the context that differs."""
+    from .queries.contradictions import contradictions as find
+
+    with library_errors():
+        G = graph_from_options(data, graph, layer)
+        items = find(G, target=target, include_null=not opposite_only)
+        if not items:
+            raise NoResultError("no contradiction found")
+        if fmt is OutputFormat.json:
+            emit_json({"contradictions": [c.to_dict(G) for c in items]})
+        else:
+            from .render import print_contradictions
+
+            print_contradictions(G, items)
+
+
+@app.command()
+def evidence(
+    source: Annotated[str, typer.Argument(help="Technique, protocol or entity.")],
+    target: Annotated[str, typer.Argument(help="Entity.")],
+    include_other: Annotated[
+        bool,
+        typer.Option("--include-other", help="Also findings that are not stimulation effects (model vs wild type)."),
+    ] = False,
+    data: DataOption = None,
+    graph: GraphOption = None,
+    layer: LayerOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Every finding behind a link (technique → entity), or the statements behind a signalling link."""
+    from .queries.evidence import evidence as find
+
+    with library_errors():
+        G = graph_from_options(data, graph, layer)
+        rows = find(G, source, target, include_other=include_other)
+        if not rows:
+            raise NoResultError(f"no evidence links {source} to {target}")
+        if fmt is OutputFormat.json:
+            emit_json({"source": source, "target": target, "evidence": rows})
+        else:
+            from .render import print_evidence
+
+            print_evidence(G, source, target, rows)
+
+
+@app.command()
+def validate(
+    data: DataOption = None,
+    layer: LayerOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Check an evidence base against its schema; every problem with file, line, column and value (exit 2)."""
+    from .api import load_evidence
+    from .errors import DataValidationError
+
+    try:
+        base = load_evidence(data, tuple(layer or ()))
+    except DataValidationError as exc:
+        if fmt is OutputFormat.json:
+            emit_json({"valid": False, "problems": [p.__dict__ for p in exc.problems]})
+            raise typer.Exit(2) from None
+        fail(str(exc))
+    counts = base.counts()
+    if fmt is OutputFormat.json:
+        emit_json({"valid": True, "counts": counts, "data_version": base.version})
+    else:
+        typer.echo("valid: " + ", ".join(f"{n} {k}" for k, n in counts.items()) + f" (data version {base.version})")
+
+
+@app.command()
+def info(
+    data: DataOption = None,
+    graph: GraphOption = None,
+    layer: LayerOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Counts by type and the data version."""
+    from .summary import graph_info
+
+    with library_errors():
+        G = graph_from_options(data, graph, layer)
+        summary = graph_info(G)
+        if fmt is OutputFormat.json:
+            emit_json(summary)
+        else:
+            from .render import print_info
+
+            print_info(summary)
+
+
+def _register_optional_commands() -> None:
+    """Add the command groups defined in their own modules (exports, figures, SPARQL, server)."""
+    import importlib
+
+    for module in ("cli_export", "cli_sparql"):
+        try:
+            mod = importlib.import_module(f"nibs_graph.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"nibs_graph.{module}":
+                raise
+            continue
+        mod.register(app)
+
+
+_register_optional_commands()
+
+
+def main() -> Any:
+    """Console-script entry point."""
+    return app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

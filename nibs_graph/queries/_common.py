@@ -1,0 +1,104 @@
+"""Helpers shared by the queries: node summaries, technique families, evidence filters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .. import vocab
+
+REVIEW_CITATION = "Sveva et al., 2025 (review)"
+REVIEW_DOI = "10.3390/cells14241996"
+
+
+def node_summary(G: Any, node: str) -> dict[str, Any]:
+    """``{"id", "label", "type"}`` of a node."""
+    attrs = G.nodes[node]
+    return {"id": node, "label": attrs.get("label", node), "type": attrs.get("type", "")}
+
+
+def technique_label(G: Any, node: str) -> str | None:
+    """The vocabulary label of a technique node (``nibs:iTBS`` → ``iTBS``), or None for other nodes."""
+    attrs = G.nodes.get(node, {})
+    if attrs.get("type") != "technique":
+        return None
+    label = attrs.get("label", "")
+    return label if label in vocab.TECHNIQUES else None
+
+
+def technique_nodes_under(G: Any, node: str) -> list[str]:
+    """A technique node and every technique node under it in the hierarchy (via ``subclass_of`` edges)."""
+    found = [node]
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        for child, keys in G.pred.get(current, {}).items():
+            if "subclass_of" in keys and child not in found:
+                found.append(child)
+                stack.append(child)
+    return found
+
+
+def technique_parent(G: Any, node: str) -> str | None:
+    """The parent technique node, if any."""
+    succ = G.succ[node]
+    for parent, keys in succ.items():
+        if "subclass_of" in keys:
+            return str(parent)
+    return None
+
+
+def technique_lineage_nodes(G: Any, node: str) -> list[str]:
+    """The technique node and its ancestors, most specific first."""
+    lineage = [node]
+    while (parent := technique_parent(G, lineage[-1])) is not None and parent not in lineage:
+        lineage.append(parent)
+    return lineage
+
+
+def filter_evidence(
+    evidence: Iterable[dict[str, Any]], species: str | None = None, setting: str | None = None
+) -> list[dict[str, Any]]:
+    """Keep the evidence records measured in ``species`` and ``setting`` (either may be None: no filter)."""
+    kept = []
+    for record in evidence:
+        if species and species not in str(record.get("species", "")).split("|"):
+            continue
+        if setting and setting not in str(record.get("setting", "")).split("|"):
+            continue
+        kept.append(record)
+    return kept
+
+
+def evidence_item(record: dict[str, Any]) -> dict[str, Any]:
+    """The public shape of one evidence record (effect finding or signalling link)."""
+    if "finding_id" in record:
+        return {
+            "finding_id": record["finding_id"],
+            "study_id": record["study_id"],
+            "citation": record["citation"],
+            "year": record["year"],
+            "doi": record["doi"],
+            "species": record["species"],
+            "setting": record["setting"],
+            "direction": record["direction"],
+            "measure": record["measure"],
+            "target_label": record["target_label"],
+            "protocol": record["protocol"],
+            "source": record["source"],
+        }
+    citation = REVIEW_CITATION if record.get("layer") == "review" else str(record.get("layer"))
+    return {
+        "link_id": record["link_id"],
+        "study_id": None,
+        "citation": citation,
+        "year": 2025 if record.get("layer") == "review" else None,
+        "doi": REVIEW_DOI if record.get("layer") == "review" else None,
+        "species": None,
+        "setting": None,
+        "direction": None,
+        "source": record.get("source"),
+        "reference": record.get("reference"),
+        "layer": record.get("layer"),
+        "licence": record.get("licence"),
+    }

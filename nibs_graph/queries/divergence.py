@@ -1,0 +1,137 @@
+"""Where techniques that reach a hub part ways downstream.
+
+For a hub (e.g. BDNF), every entity downstream of it on the signalling layer (up to ``max_depth`` links) is a
+candidate cascade step. A technique that reaches the hub *continues into* a downstream entity when it was also
+observed to change that entity. The answer lists, per technique, the cascades it continues into, and per
+downstream entity, which techniques do and do not go on to it.
+
+>>> from nibs_graph.api import load_graph
+>>> d = divergence(load_graph(), "BDNF")
+>>> d.hub
+'HGNC:1033'
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from ..resolve import resolve
+from ._common import evidence_item, node_summary
+
+__all__ = ["Divergence", "divergence"]
+
+_CHANGE = ("increased", "decreased")
+
+
+@dataclass
+class Divergence:
+    """The answer of :func:`divergence`."""
+
+    hub: str
+    downstream: dict[str, list[str]]  # entity -> signalling route from the hub (node ids)
+    techniques: dict[str, dict[str, Any]]  # technique -> {"hub": [evidence], "continues": {entity: {...}}}
+    branches: list[dict[str, Any]]
+
+    def to_dict(self, G: Any) -> dict[str, Any]:
+        """The documented JSON shape."""
+        return {
+            "hub": node_summary(G, self.hub),
+            "techniques": [
+                {
+                    "technique": node_summary(G, t),
+                    "hub_directions": info["hub_directions"],
+                    "hub_evidence": [evidence_item(e) for e in info["hub_evidence"]],
+                    "continues_into": [
+                        {
+                            "entity": node_summary(G, entity),
+                            "route": [node_summary(G, n) for n in self.downstream[entity]],
+                            "directions": step["directions"],
+                            "evidence": [evidence_item(e) for e in step["evidence"]],
+                        }
+                        for entity, step in info["continues"].items()
+                    ],
+                }
+                for t, info in self.techniques.items()
+            ],
+            "branches": [
+                {
+                    "entity": node_summary(G, b["entity"]),
+                    "route": [node_summary(G, n) for n in b["route"]],
+                    "techniques": [node_summary(G, t) for t in b["techniques"]],
+                    "not_reached_by": [node_summary(G, t) for t in b["not_reached_by"]],
+                }
+                for b in self.branches
+            ],
+        }
+
+
+def _downstream(G: Any, hub: str, max_depth: int) -> dict[str, list[str]]:
+    """Entities reachable from the hub on the signalling layer, with a shortest route to each."""
+    routes = {hub: [hub]}
+    queue = deque([hub])
+    while queue:
+        node = queue.popleft()
+        if len(routes[node]) > max_depth:
+            continue
+        for nxt, keys in sorted(G.succ[node].items()):
+            if nxt in routes or not any("layer" in d and d.get("sign") for d in keys.values()):
+                continue
+            routes[nxt] = [*routes[node], nxt]
+            queue.append(nxt)
+    routes.pop(hub)
+    return routes
+
+
+def divergence(G: Any, hub: str, *, max_depth: int = 4) -> Divergence:
+    """For the techniques that reach ``hub``, the downstream cascades each continues into and where they differ.
+
+    Parameters
+    ----------
+    G:
+        The projection.
+    hub:
+        An entity name (``BDNF``, ``TrkB`` ...).
+    max_depth:
+        How many signed signalling links below the hub to look.
+    """
+    node = resolve(G, hub)
+    downstream = _downstream(G, node, max_depth)
+    techniques: dict[str, dict[str, Any]] = {}
+    for t, attrs in sorted(G.nodes.items()):
+        if attrs.get("type") != "technique":
+            continue
+        keys = G.succ[t].get(node, {})
+        hub_dirs = [d for d in _CHANGE if d in keys]
+        if not hub_dirs:
+            continue
+        continues: dict[str, dict[str, Any]] = {}
+        for entity in downstream:
+            ekeys = G.succ[t].get(entity, {})
+            dirs = [d for d in _CHANGE if d in ekeys]
+            if dirs:
+                continues[entity] = {
+                    "directions": dirs,
+                    "evidence": [e for d in dirs for e in ekeys[d]["evidence"]],
+                }
+        techniques[t] = {
+            "hub_directions": hub_dirs,
+            "hub_evidence": [e for d in hub_dirs for e in keys[d]["evidence"]],
+            "continues": continues,
+        }
+    branches = []
+    for entity, route in sorted(downstream.items(), key=lambda item: (len(item[1]), item[0])):
+        reached = [t for t, info in techniques.items() if entity in info["continues"]]
+        if reached:
+            branches.append(
+                {
+                    "entity": entity,
+                    "route": [node, *route],
+                    "techniques": reached,
+                    "not_reached_by": [t for t in techniques if t not in reached],
+                }
+            )
+    return Divergence(
+        hub=node, downstream={k: [node, *v] for k, v in downstream.items()}, techniques=techniques, branches=branches
+    )

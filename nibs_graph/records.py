@@ -1,0 +1,145 @@
+"""Validated records of the evidence base: one frozen dataclass per CSV row.
+
+Records are what :func:`nibs_graph.validate.read_evidence_base` returns and what :func:`nibs_graph.rdf.to_rdf`
+compiles. Field names are the CSV column names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Entity", "EvidenceBase", "Finding", "Link", "Protocol", "Study"]
+
+
+@dataclass(frozen=True)
+class Study:
+    """An included study of the review."""
+
+    study_id: str
+    review_ref: int
+    first_author: str
+    year: int
+    title: str
+    journal: str
+    volume: str | None
+    pages: str | None
+    doi: str | None
+    doi_status: str
+    pmid: int | None
+    pmcid: str | None
+    review_table: str
+    techniques: tuple[str, ...]
+    model: str
+    disease_model: str | None
+    species: tuple[str, ...]
+    strain: tuple[str, ...]
+    setting: tuple[str, ...]
+    n_total: int | None
+    groups: tuple[str, ...]
+    methods: tuple[str, ...]
+    human_translation: str
+    source: str
+
+    @property
+    def citation(self) -> str:
+        """A short citation, e.g. ``Baek et al., 2018``."""
+        surname = self.first_author.split(",")[0].strip()
+        return f"{surname} et al., {self.year}"
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """One stimulation arm: a technique with one parameter set."""
+
+    protocol_id: str
+    study_id: str
+    technique: str
+    arm_label: str | None
+    polarity: str | None
+    frequency_hz: float | None
+    burst_frequency_hz: float | None
+    pattern: str | None
+    intensity: tuple[float, float] | None
+    intensity_unit: str | None
+    pulses_per_session: int | None
+    session_duration_min: float | None
+    sessions: int | None
+    session_spacing: str | None
+    treatment_duration: str | None
+    site: str | None
+    notes: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One observed effect of one arm on one target."""
+
+    finding_id: str
+    study_id: str
+    protocol_id: str
+    technique: str
+    target_id: str
+    target_label: str
+    direction: str
+    measure: str
+    comparison: str
+    time_point: str | None
+    region: str | None
+    region_id: str | None
+    species: str | None
+    setting: str | None
+    context: str | None
+    source: str
+    conflict: tuple[str, ...]
+    notes: str | None
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A molecular target, process or measure."""
+
+    id: str
+    label: str
+    type: str
+    synonyms: tuple[str, ...]
+    xrefs: tuple[str, ...]
+    id_source: str
+    notes: str | None
+
+
+@dataclass(frozen=True)
+class Link:
+    """A signed link between two entities (the signalling layer)."""
+
+    link_id: str
+    source_id: str
+    target_id: str
+    relation: str
+    layer: str
+    source: str
+    reference: str | None
+    licence: str
+    notes: str | None
+
+
+@dataclass
+class EvidenceBase:
+    """The whole validated evidence base, keyed by id."""
+
+    studies: dict[str, Study] = field(default_factory=dict)
+    protocols: dict[str, Protocol] = field(default_factory=dict)
+    findings: dict[str, Finding] = field(default_factory=dict)
+    entities: dict[str, Entity] = field(default_factory=dict)
+    links: dict[str, Link] = field(default_factory=dict)
+    version: str = ""
+
+    def counts(self) -> dict[str, int]:
+        """Number of records of each kind."""
+        return {
+            "studies": len(self.studies),
+            "protocols": len(self.protocols),
+            "findings": len(self.findings),
+            "entities": len(self.entities),
+            "links": len(self.links),
+        }

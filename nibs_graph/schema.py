@@ -1,0 +1,229 @@
+"""Column specifications of the evidence base's CSV files.
+
+One table per file; :mod:`nibs_graph.validate` checks files against it and ``data/README.md`` documents it.
+Each column has a *kind* that parses a cell or says what is allowed:
+
+>>> FILES["findings.csv"]["direction"].parse("increased")
+'increased'
+>>> FILES["findings.csv"]["direction"].parse("up")
+Traceback (most recent call last):
+...
+ValueError: increased, decreased, unchanged
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from . import vocab
+from .namespaces import PREFIXES
+
+__all__ = ["FILES", "REQUIRED_FILES", "Column", "parse_number"]
+
+Parser = Callable[[str], Any]
+
+_ID = re.compile(r"^[a-z][a-z0-9_-]*$")
+_LINK_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+_CURIE = re.compile(r"^([A-Za-z][A-Za-z0-9_.]*):(\S+)$")
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_PMCID = re.compile(r"^PMC\d+$")
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def _id(value: str) -> str:
+    if not _ID.match(value):
+        raise ValueError("lower-case letters, digits, '-' and '_', starting with a letter")
+    return value
+
+
+def _link_id(value: str) -> str:
+    if not _LINK_ID.match(value):
+        raise ValueError("letters, digits, '-' and '_', starting with a letter")
+    return value
+
+
+def _text(value: str) -> str:
+    return value
+
+
+def _integer(value: str) -> int:
+    if not value.isdigit():
+        raise ValueError("a whole number")
+    return int(value)
+
+
+def parse_number(value: str) -> float:
+    """Parse a decimal number written with a point.
+
+    >>> parse_number("0.5")
+    0.5
+    """
+    if not _NUMBER.match(value):
+        raise ValueError("a number such as 10 or 0.5")
+    return float(value)
+
+
+def _number_or_range(value: str) -> tuple[float, float]:
+    low, sep, high = value.partition("-")
+    try:
+        lo = parse_number(low)
+        hi = parse_number(high) if sep else lo
+    except ValueError:
+        raise ValueError("a number such as 10 or a range such as 23-25") from None
+    if hi < lo:
+        raise ValueError("a range written low-high")
+    return (lo, hi)
+
+
+def _curie(value: str) -> str:
+    match = _CURIE.match(value)
+    if not match or match.group(1) not in PREFIXES:
+        raise ValueError("a CURIE with a known prefix (" + ", ".join(sorted(PREFIXES)) + ")")
+    return value
+
+
+def _doi(value: str) -> str:
+    if not _DOI.match(value):
+        raise ValueError("a DOI such as 10.3389/fneur.2018.00050")
+    return value
+
+
+def _pmcid(value: str) -> str:
+    if not _PMCID.match(value):
+        raise ValueError("PMC followed by digits")
+    return value
+
+
+def _choice(allowed: Iterable[str]) -> Parser:
+    options = tuple(allowed)
+
+    def parse(value: str) -> str:
+        if value not in options:
+            raise ValueError(", ".join(options))
+        return value
+
+    return parse
+
+
+def _technique(value: str) -> str:
+    if value not in vocab.TECHNIQUES:
+        raise ValueError(", ".join(vocab.TECHNIQUES))
+    return value
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a CSV file."""
+
+    name: str
+    required: bool
+    parse: Parser
+    is_list: bool = False
+    description: str = ""
+
+    def read(self, cell: str) -> Any:
+        """Parse a cell (already stripped); list columns give a tuple, empty optional cells ``None``/``()``."""
+        if not self.is_list:
+            return self.parse(cell) if cell else None
+        return tuple(self.parse(item.strip()) for item in cell.split("|")) if cell else ()
+
+
+def _columns(*columns: Column) -> dict[str, Column]:
+    return {c.name: c for c in columns}
+
+
+C = Column
+FILES: dict[str, dict[str, Column]] = {
+    "studies.csv": _columns(
+        C("study_id", True, _id),
+        C("review_ref", True, _integer),
+        C("first_author", True, _text),
+        C("year", True, _integer),
+        C("title", True, _text),
+        C("journal", True, _text),
+        C("volume", False, _text),
+        C("pages", False, _text),
+        C("doi", False, _doi),
+        C("doi_status", True, _choice(("verified", "unverified", "unknown"))),
+        C("pmid", False, _integer),
+        C("pmcid", False, _pmcid),
+        C("review_table", True, _choice(vocab.REVIEW_TABLES)),
+        C("techniques", True, _technique, is_list=True),
+        C("model", True, _text),
+        C("disease_model", False, _text),
+        C("species", True, _choice(vocab.SPECIES), is_list=True),
+        C("strain", False, _text, is_list=True),
+        C("setting", True, _choice(vocab.SETTINGS), is_list=True),
+        C("n_total", False, _integer),
+        C("groups", False, _text, is_list=True),
+        C("methods", True, _choice(vocab.METHODS), is_list=True),
+        C("human_translation", True, _choice(("yes", "no"))),
+        C("source", True, _text),
+    ),
+    "protocols.csv": _columns(
+        C("protocol_id", True, _id),
+        C("study_id", True, _id),
+        C("technique", True, _technique),
+        C("arm_label", False, _text),
+        C("polarity", False, _choice(vocab.POLARITIES)),
+        C("frequency_hz", False, parse_number),
+        C("burst_frequency_hz", False, parse_number),
+        C("pattern", False, _text),
+        C("intensity", False, _number_or_range),
+        C("intensity_unit", False, _choice(vocab.INTENSITY_UNITS)),
+        C("pulses_per_session", False, _integer),
+        C("session_duration_min", False, parse_number),
+        C("sessions", False, _integer),
+        C("session_spacing", False, _text),
+        C("treatment_duration", False, _text),
+        C("site", False, _text),
+        C("notes", False, _text),
+        C("source", True, _text),
+    ),
+    "findings.csv": _columns(
+        C("finding_id", True, _id),
+        C("study_id", True, _id),
+        C("protocol_id", True, _id),
+        C("technique", True, _technique),
+        C("target_id", True, _curie),
+        C("target_label", True, _text),
+        C("direction", True, _choice(vocab.DIRECTIONS)),
+        C("measure", True, _choice(vocab.MEASURES)),
+        C("comparison", True, _choice(vocab.COMPARISONS)),
+        C("time_point", False, _text),
+        C("region", False, _text),
+        C("region_id", False, _curie),
+        C("species", False, _choice(vocab.SPECIES)),
+        C("setting", False, _choice(vocab.SETTINGS)),
+        C("context", False, _text),
+        C("source", True, _text),
+        C("conflict", False, _id, is_list=True),
+        C("notes", False, _text),
+    ),
+    "entities.csv": _columns(
+        C("id", True, _curie),
+        C("label", True, _text),
+        C("type", True, _choice(vocab.ENTITY_TYPES)),
+        C("synonyms", False, _text, is_list=True),
+        C("xrefs", False, _curie, is_list=True),
+        C("id_source", True, _text),
+        C("notes", False, _text),
+    ),
+    "pathways.csv": _columns(
+        C("link_id", True, _link_id),
+        C("source_id", True, _curie),
+        C("target_id", True, _curie),
+        C("relation", True, _choice(vocab.RELATION_SIGNS)),
+        C("layer", True, _choice(vocab.LAYERS)),
+        C("source", True, _text),
+        C("reference", False, _text),
+        C("licence", True, _text),
+        C("notes", False, _text),
+    ),
+}
+
+#: Files every evidence base must have (``optional/*.csv`` layers are read only when asked for).
+REQUIRED_FILES: tuple[str, ...] = tuple(FILES)

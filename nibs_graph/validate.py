@@ -1,0 +1,372 @@
+"""Read and validate an evidence base folder.
+
+:func:`read_evidence_base` checks every file against :mod:`nibs_graph.schema` and the files against each other,
+collects every problem (file, line, column, value, what is allowed) and raises one
+:class:`~nibs_graph.errors.DataValidationError`; it never writes anything.
+
+>>> from nibs_graph.paths import default_data_dir
+>>> base = read_evidence_base(default_data_dir())
+>>> base.studies["baek2018"].review_ref
+42
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterable
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from . import vocab
+from .errors import DataValidationError, Problem
+from .records import Entity, EvidenceBase, Finding, Link, Protocol, Study
+from .schema import FILES, Column
+
+__all__ = ["data_version", "read_evidence_base"]
+
+_RECORD_TYPES: dict[str, type] = {
+    "studies.csv": Study,
+    "protocols.csv": Protocol,
+    "findings.csv": Finding,
+    "entities.csv": Entity,
+    "pathways.csv": Link,
+}
+_KEYS = {
+    "studies.csv": "study_id",
+    "protocols.csv": "protocol_id",
+    "findings.csv": "finding_id",
+    "entities.csv": "id",
+    "pathways.csv": "link_id",
+}
+OPTIONAL_LAYERS: dict[str, str] = {"signor": "optional/signor_pathways.csv"}
+
+
+def data_version(data_dir: Path, layers: Iterable[str] = ()) -> str:
+    """A short hash of the evidence base files (changes whenever any byte of them changes)."""
+    digest = hashlib.sha256()
+    names = [*FILES, *(OPTIONAL_LAYERS[layer] for layer in layers)]
+    for name in names:
+        path = data_dir / name
+        digest.update(name.encode())
+        digest.update(path.read_bytes() if path.exists() else b"<missing>")
+    return digest.hexdigest()[:16]
+
+
+def _decode(label: str, raw: bytes, problems: list[Problem]) -> str | None:
+    """Decode UTF-8, reporting a BOM or the position of the first undecodable byte."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        problems.append(
+            Problem(
+                label,
+                1,
+                None,
+                "U+FEFF",
+                "UTF-8 without a byte-order mark",
+                "the file starts with a byte-order mark (BOM)",
+            )
+        )
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        char_col = len(raw[line_start : exc.start].decode("utf-8", errors="replace")) + 1
+        bad = raw[exc.start : exc.end].hex()
+        problems.append(
+            Problem(
+                label, line, None, f"0x{bad}", "UTF-8 text", f"character {char_col}: byte 0x{bad} is not valid UTF-8"
+            )
+        )
+        return None
+
+
+def _read_rows(
+    label: str, text: str, spec: dict[str, Column], problems: list[Problem]
+) -> list[tuple[int, dict[str, Any]]]:
+    """Parse one CSV text into (line, parsed row) pairs, reporting every cell problem."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[tuple[int, dict[str, Any]]] = []
+    try:
+        header = next(reader)
+    except StopIteration:
+        problems.append(Problem(label, 1, None, "", "a header row: " + ", ".join(spec), "the file is empty"))
+        return rows
+    except csv.Error as exc:
+        problems.append(Problem(label, 1, None, None, "RFC 4180 CSV", f"unreadable header ({exc})"))
+        return rows
+    header = [h.strip() for h in header]
+    missing = [name for name in spec if name not in header]
+    for name in missing:
+        problems.append(
+            Problem(
+                label, 1, name, None, "the columns " + ", ".join(spec), "required column is missing from the header"
+            )
+        )
+    for name in header:
+        if name not in spec:
+            problems.append(Problem(label, 1, name, name, "the columns " + ", ".join(spec), "unknown column"))
+    for name in {h for h in header if header.count(h) > 1}:
+        problems.append(Problem(label, 1, name, name, "each column once", "duplicate column"))
+    if missing:
+        return rows
+    last_line = 1
+    while True:
+        line = last_line + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(
+                Problem(label, reader.line_num, None, None, "RFC 4180 CSV quoting", f"unreadable row ({exc})")
+            )
+            break
+        last_line = reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            problems.append(
+                Problem(
+                    label,
+                    line,
+                    None,
+                    str(len(cells)),
+                    f"{len(header)} fields, as in the header",
+                    f"ragged row: {len(cells)} fields",
+                )
+            )
+            continue
+        row: dict[str, Any] = {}
+        ok = True
+        for name, cell in zip(header, cells, strict=True):
+            column = spec.get(name)
+            if column is None:
+                continue
+            cell = cell.strip()
+            if not cell:
+                if column.required:
+                    problems.append(
+                        Problem(label, line, name, "", "a value (required column)", "required value is empty")
+                    )
+                    ok = False
+                row[name] = column.read("")
+                continue
+            try:
+                row[name] = column.read(cell)
+            except ValueError as exc:
+                problems.append(Problem(label, line, name, cell, str(exc)))
+                ok = False
+        if ok:
+            rows.append((line, row))
+    return rows
+
+
+def _records(
+    label: str, rows: list[tuple[int, dict[str, Any]]], key: str, record_type: type, problems: list[Problem]
+) -> tuple[dict[str, Any], dict[str, int]]:
+    records: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    names = [f.name for f in fields(record_type)]
+    for line, row in rows:
+        ident = row[key]
+        if ident in records:
+            problems.append(
+                Problem(label, line, key, ident, "a unique id", f"duplicate id (first used on line {lines[ident]})")
+            )
+            continue
+        records[ident] = record_type(**{name: row[name] for name in names})
+        lines[ident] = line
+    return records, lines
+
+
+def read_evidence_base(data_dir: Path | str, layers: Iterable[str] = ()) -> EvidenceBase:
+    """Read, validate and return the evidence base in ``data_dir``.
+
+    Parameters
+    ----------
+    data_dir:
+        A folder with ``studies.csv``, ``protocols.csv``, ``findings.csv``, ``entities.csv`` and
+        ``pathways.csv`` (see ``data/README.md``).
+    layers:
+        Optional signalling layers to add (``"signor"``: ``optional/signor_pathways.csv``, CC BY-NC 4.0).
+
+    Raises
+    ------
+    DataValidationError
+        With every problem found, each naming file, line, column, value and what is allowed.
+    """
+    data_dir = Path(data_dir)
+    layers = tuple(layers)
+    problems: list[Problem] = []
+    if not data_dir.is_dir():
+        raise DataValidationError(
+            [Problem(str(data_dir), None, None, None, "a folder with " + ", ".join(FILES), "not a folder")]
+        )
+    parsed: dict[str, dict[str, Any]] = {}
+    lines: dict[str, dict[str, int]] = {}
+    files: dict[str, dict[str, str]] = {}
+    sources = {name: name for name in FILES}
+    for layer in layers:
+        if layer not in OPTIONAL_LAYERS:
+            raise DataValidationError(
+                [Problem("--layer", None, None, layer, ", ".join(OPTIONAL_LAYERS), "unknown optional layer")]
+            )
+        sources[OPTIONAL_LAYERS[layer]] = "pathways.csv"
+    for name, spec_name in sources.items():
+        path = data_dir / name
+        label = str(path)
+        if not path.is_file():
+            problems.append(Problem(label, None, None, None, "the files " + ", ".join(sources), "file is missing"))
+            continue
+        text = _decode(label, path.read_bytes(), problems)
+        if text is None:
+            continue
+        rows = _read_rows(label, text, FILES[spec_name], problems)
+        records, where = _records(label, rows, _KEYS[spec_name], _RECORD_TYPES[spec_name], problems)
+        bucket = parsed.setdefault(spec_name, {})
+        for ident, record in records.items():
+            if ident in bucket:
+                problems.append(
+                    Problem(
+                        label,
+                        where[ident],
+                        _KEYS[spec_name],
+                        ident,
+                        "a unique id",
+                        "duplicate id (also in another layer)",
+                    )
+                )
+                continue
+            bucket[ident] = record
+            lines.setdefault(spec_name, {})[ident] = where[ident]
+            files.setdefault(spec_name, {})[ident] = label
+
+    base = EvidenceBase(
+        studies=parsed.get("studies.csv", {}),
+        protocols=parsed.get("protocols.csv", {}),
+        findings=parsed.get("findings.csv", {}),
+        entities=parsed.get("entities.csv", {}),
+        links=parsed.get("pathways.csv", {}),
+    )
+    _check_references(base, lines, files, problems)
+    if problems:
+        raise DataValidationError(problems)
+    base.version = data_version(data_dir, layers)
+    return base
+
+
+def _check_references(
+    base: EvidenceBase, lines: dict[str, dict[str, int]], files: dict[str, dict[str, str]], problems: list[Problem]
+) -> None:
+    """Check the files against each other (unknown ids, mismatched techniques, unit without value ...)."""
+
+    def where(name: str, ident: str) -> tuple[str, int | None]:
+        return files.get(name, {}).get(ident, name), lines.get(name, {}).get(ident)
+
+    def unknown(name: str, ident: str, column: str, value: str, allowed_from: str) -> None:
+        file, line = where(name, ident)
+        problems.append(Problem(file, line, column, value, f"an id defined in {allowed_from}", f"unknown id {value!r}"))
+
+    for pid, p in base.protocols.items():
+        study = base.studies.get(p.study_id)
+        if study is None:
+            unknown("protocols.csv", pid, "study_id", p.study_id, "studies.csv")
+        elif p.technique not in study.techniques and not any(
+            p.technique in {t.label for t in vocab.technique_descendants(s)} for s in study.techniques
+        ):
+            file, line = where("protocols.csv", pid)
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    "technique",
+                    p.technique,
+                    "one of the study's techniques (or a narrower one): " + ", ".join(study.techniques),
+                )
+            )
+        if (p.intensity is None) != (p.intensity_unit is None):
+            file, line = where("protocols.csv", pid)
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    "intensity_unit",
+                    p.intensity_unit or "",
+                    ", ".join(vocab.INTENSITY_UNITS) + " together with an intensity",
+                    "intensity and intensity_unit go together",
+                )
+            )
+    for fid, f in base.findings.items():
+        if f.study_id not in base.studies:
+            unknown("findings.csv", fid, "study_id", f.study_id, "studies.csv")
+        protocol = base.protocols.get(f.protocol_id)
+        file, line = where("findings.csv", fid)
+        if protocol is None:
+            unknown("findings.csv", fid, "protocol_id", f.protocol_id, "protocols.csv")
+        else:
+            if protocol.study_id != f.study_id:
+                problems.append(
+                    Problem(
+                        file,
+                        line,
+                        "protocol_id",
+                        f.protocol_id,
+                        f"a protocol of study {f.study_id!r}",
+                        f"protocol belongs to study {protocol.study_id!r}",
+                    )
+                )
+            if protocol.technique != f.technique:
+                problems.append(
+                    Problem(
+                        file,
+                        line,
+                        "technique",
+                        f.technique,
+                        f"{protocol.technique!r}, the technique of {f.protocol_id!r}",
+                    )
+                )
+        if f.target_id not in base.entities:
+            unknown("findings.csv", fid, "target_id", f.target_id, "entities.csv")
+        if f.region_id is not None and not f.region_id.startswith("UBERON:"):
+            problems.append(Problem(file, line, "region_id", f.region_id, "an UBERON: CURIE"))
+        for other in f.conflict:
+            if other not in base.findings:
+                unknown("findings.csv", fid, "conflict", other, "findings.csv")
+    names: dict[str, str] = {}
+    for eid, e in base.entities.items():
+        for name in {e.label, *e.synonyms, eid}:
+            key = name.casefold()
+            previous = names.get(key)
+            if previous is not None and previous != eid:
+                file, line = where("entities.csv", eid)
+                problems.append(
+                    Problem(
+                        file,
+                        line,
+                        "synonyms",
+                        name,
+                        "a name used by one entity only",
+                        f"name also used by {previous!r}",
+                    )
+                )
+            names.setdefault(key, eid)
+    for lid, link in base.links.items():
+        for column, value in (("source_id", link.source_id), ("target_id", link.target_id)):
+            if value not in base.entities:
+                unknown("pathways.csv", lid, column, value, "entities.csv")
+        if link.source_id == link.target_id:
+            file, line = where("pathways.csv", lid)
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    "target_id",
+                    link.target_id,
+                    "an entity other than the source",
+                    "a link from an entity to itself",
+                )
+            )

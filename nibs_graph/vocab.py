@@ -1,0 +1,303 @@
+"""Closed vocabularies of the evidence base.
+
+Every controlled value in the CSV files is defined here once; validation, the ontology test and the
+documentation read these tables. A mistyped term fails loudly:
+
+>>> technique("itbs").label
+'iTBS'
+>>> [t.label for t in technique_lineage("iTBS")]
+['iTBS', 'TBS', 'rTMS', 'TMS', 'NIBS']
+>>> RELATION_SIGNS["inhibits"]
+-1
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "COMPARISONS",
+    "DIRECTIONS",
+    "DIRECTION_SIGNS",
+    "ENTITY_TYPES",
+    "INTENSITY_UNITS",
+    "LAYERS",
+    "MEASURES",
+    "METHODS",
+    "POLARITIES",
+    "RELATION_SIGNS",
+    "REVIEW_TABLES",
+    "SETTINGS",
+    "SPECIES",
+    "STIMULATION_COMPARISONS",
+    "TECHNIQUES",
+    "Technique",
+    "technique",
+    "technique_descendants",
+    "technique_lineage",
+]
+
+
+@dataclass(frozen=True)
+class Technique:
+    """A stimulation technique: a class in the ontology's technique hierarchy."""
+
+    label: str
+    local: str  # local name in the nibs: namespace
+    parent: str | None
+    name: str  # full name
+    definition: str
+    synonyms: tuple[str, ...] = ()
+    xrefs: tuple[str, ...] = ()
+
+    @property
+    def curie(self) -> str:
+        """The technique's CURIE, e.g. ``nibs:iTBS``."""
+        return f"nibs:{self.local}"
+
+
+TECHNIQUES: dict[str, Technique] = {
+    t.label: t
+    for t in (
+        Technique(
+            "NIBS",
+            "NIBS",
+            None,
+            "non-invasive brain stimulation",
+            "Any stimulation of the brain through the intact scalp or of neural tissue by magnetic or "
+            "electric fields, as grouped by the review.",
+            ("non-invasive brain stimulation",),
+        ),
+        Technique(
+            "TMS",
+            "TMS",
+            "NIBS",
+            "transcranial magnetic stimulation",
+            "Stimulation by a magnetic field pulse from a coil that induces currents in neural tissue.",
+            ("transcranial magnetic stimulation",),
+            ("MESH:D050781", "MAXO:0001610"),
+        ),
+        Technique(
+            "rTMS",
+            "rTMS",
+            "TMS",
+            "repetitive transcranial magnetic stimulation",
+            "TMS delivered as trains of repeated pulses.",
+            ("repetitive TMS",),
+        ),
+        Technique(
+            "HF-rTMS",
+            "HF-rTMS",
+            "rTMS",
+            "high-frequency rTMS",
+            "rTMS at a frequency above 5 Hz.",
+            ("high-frequency rTMS", "HF rTMS", "hfrTMS"),
+        ),
+        Technique(
+            "LF-rTMS",
+            "LF-rTMS",
+            "rTMS",
+            "low-frequency rTMS",
+            "rTMS at 1 Hz or below.",
+            ("low-frequency rTMS", "LF rTMS", "lfrTMS"),
+        ),
+        Technique(
+            "TBS",
+            "TBS",
+            "rTMS",
+            "theta-burst stimulation",
+            "rTMS delivered as high-frequency bursts repeated at a theta rate.",
+            ("theta burst stimulation", "theta-burst"),
+        ),
+        Technique(
+            "iTBS",
+            "iTBS",
+            "TBS",
+            "intermittent theta-burst stimulation",
+            "TBS delivered in trains separated by pauses.",
+            ("intermittent TBS",),
+        ),
+        Technique(
+            "cTBS",
+            "cTBS",
+            "TBS",
+            "continuous theta-burst stimulation",
+            "TBS delivered without pauses.",
+            ("continuous TBS",),
+        ),
+        Technique(
+            "PAS",
+            "PAS",
+            "TMS",
+            "paired associative stimulation",
+            "Peripheral nerve stimulation paired with a TMS pulse at a fixed interval.",
+            ("paired associative stimulation", "paired-associative stimulation"),
+        ),
+        Technique(
+            "rMS",
+            "rMS",
+            "TMS",
+            "repetitive magnetic stimulation",
+            "Repeated magnetic stimulation applied to cells or tissue outside a head.",
+            ("repetitive magnetic stimulation",),
+        ),
+        Technique(
+            "tES",
+            "tES",
+            "NIBS",
+            "transcranial electrical stimulation",
+            "Stimulation by weak currents through electrodes.",
+            ("transcranial electrical stimulation",),
+        ),
+        Technique(
+            "tDCS",
+            "tDCS",
+            "tES",
+            "transcranial direct current stimulation",
+            "tES with a constant current.",
+            ("transcranial direct current stimulation",),
+            ("MESH:D065908",),
+        ),
+        Technique(
+            "anodal tDCS",
+            "anodal-tDCS",
+            "tDCS",
+            "anodal transcranial direct current stimulation",
+            "tDCS with the anode over the target.",
+            ("atDCS", "a-tDCS", "anodal"),
+        ),
+        Technique(
+            "cathodal tDCS",
+            "cathodal-tDCS",
+            "tDCS",
+            "cathodal transcranial direct current stimulation",
+            "tDCS with the cathode over the target.",
+            ("ctDCS", "c-tDCS", "cathodal"),
+        ),
+        Technique(
+            "DCS",
+            "DCS",
+            "tES",
+            "direct current stimulation",
+            "A constant current applied to cells or tissue (in vitro or on exposed cortex).",
+            ("direct current stimulation",),
+        ),
+        Technique(
+            "tACS",
+            "tACS",
+            "tES",
+            "transcranial alternating current stimulation",
+            "tES with a sinusoidal current.",
+            ("transcranial alternating current stimulation",),
+        ),
+    )
+}
+
+_TECHNIQUE_INDEX: dict[str, Technique] = {}
+for _t in TECHNIQUES.values():
+    for _name in (_t.label, _t.local, _t.curie, _t.name, *_t.synonyms):
+        _TECHNIQUE_INDEX.setdefault(_name.casefold(), _t)
+
+
+def technique(name: str) -> Technique:
+    """Look a technique up by label, local name, CURIE or synonym, case-insensitively.
+
+    >>> technique("atDCS").label
+    'anodal tDCS'
+    """
+    try:
+        return _TECHNIQUE_INDEX[name.casefold()]
+    except KeyError:
+        raise KeyError(f"unknown technique {name!r}; allowed: {', '.join(TECHNIQUES)}") from None
+
+
+def technique_lineage(label: str) -> list[Technique]:
+    """The technique and its ancestors, most specific first."""
+    lineage = [technique(label)]
+    while lineage[-1].parent is not None:
+        lineage.append(TECHNIQUES[lineage[-1].parent])
+    return lineage
+
+
+def technique_descendants(label: str) -> list[Technique]:
+    """The technique and every technique under it.
+
+    >>> sorted(t.label for t in technique_descendants("TBS"))
+    ['TBS', 'cTBS', 'iTBS']
+    """
+    root = technique(label)
+    return [t for t in TECHNIQUES.values() if root in technique_lineage(t.label)]
+
+
+DIRECTIONS: tuple[str, ...] = ("increased", "decreased", "unchanged")
+DIRECTION_SIGNS: dict[str, int] = {"increased": 1, "decreased": -1, "unchanged": 0}
+
+SPECIES: dict[str, str] = {"human": "NCBITaxon:9606", "rat": "NCBITaxon:10116", "mouse": "NCBITaxon:10090"}
+SETTINGS: tuple[str, ...] = ("in vitro", "ex vivo", "in vivo", "human")
+REVIEW_TABLES: tuple[str, ...] = ("Table 2", "Table 3", "Table 4")
+POLARITIES: tuple[str, ...] = ("anodal", "cathodal")
+INTENSITY_UNITS: tuple[str, ...] = ("%MSO", "%RMT", "%MT", "µA", "mA")
+
+METHODS: tuple[str, ...] = (
+    "IHC",
+    "Western blot",
+    "qRT-PCR",
+    "ELISA",
+    "IF",
+    "ICC",
+    "RNA-seq",
+    "microarray",
+    "in situ hybridization",
+    "metabolomics",
+    "microdialysis",
+)
+
+MEASURES: tuple[str, ...] = (
+    "protein level",
+    "phosphorylation",
+    "mRNA expression",
+    "expression",
+    "activity",
+    "ratio",
+    "density",
+    "concentration",
+    "cell count",
+    "pathway enrichment",
+    "DNA methylation",
+    "histone modification",
+)
+
+COMPARISONS: dict[str, str] = {
+    "stim_vs_sham": "real vs sham stimulation",
+    "stim_vs_control": "stimulated vs unstimulated control preparation",
+    "stim_vs_model": "disease model with stimulation vs the disease model alone",
+    "between_protocols": "one stimulation arm vs another",
+    "model_vs_control": "a disease model or genotype vs wild type (not a stimulation effect)",
+    "time_course": "within stimulated samples over time",
+}
+#: Comparisons whose findings are effects of stimulation (they become technique → entity edges).
+STIMULATION_COMPARISONS: frozenset[str] = frozenset({"stim_vs_sham", "stim_vs_control", "stim_vs_model"})
+
+ENTITY_TYPES: dict[str, str] = {
+    "gene_or_protein": "a gene or its protein product",
+    "family_or_complex": "a protein family or complex named without an isoform",
+    "small_molecule": "a small molecule or ion",
+    "biological_process": "a biological process or pathway",
+    "phenotype": "a phenotype or composite measure (a ratio, a density)",
+}
+
+#: Signalling relation → sign used when a path's sign is propagated (0: unsigned).
+RELATION_SIGNS: dict[str, int] = {
+    "activates": 1,
+    "inhibits": -1,
+    "increases_expression": 1,
+    "decreases_expression": -1,
+    "binds": 0,
+    "has_member": 1,
+    "part_of": 1,
+}
+LAYERS: dict[str, str] = {
+    "review": "stated in the review (CC BY 4.0)",
+    "famplex": "family membership from FamPlex (CC0)",
+    "signor": "SIGNOR causal links (CC BY-NC 4.0, optional, off by default)",
+}
