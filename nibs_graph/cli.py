@@ -13,10 +13,12 @@ import typer
 from . import __version__
 from .cli_common import (
     DataOption,
+    EndpointOption,
     FormatOption,
     GraphOption,
     LayerOption,
     OutputFormat,
+    StoreOption,
     emit_json,
     fail,
     graph_from_options,
@@ -68,6 +70,8 @@ def path(
     data: DataOption = None,
     graph: GraphOption = None,
     layer: LayerOption = None,
+    store: StoreOption = None,
+    endpoint: EndpointOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Paths from a technique to a molecule, each hop with its evidence and the path's sign."""
@@ -79,7 +83,7 @@ def path(
             fail(f"--species {species!r} is not allowed; allowed: {', '.join(vocab.SPECIES)}")
         if setting is not None and setting not in vocab.SETTINGS:
             fail(f"--setting {setting!r} is not allowed; allowed: {', '.join(vocab.SETTINGS)}")
-        G = graph_from_options(data, graph, layer)
+        G = graph_from_options(data, graph, layer, store, endpoint)
         result = paths(
             G,
             source,
@@ -113,13 +117,15 @@ def hubs(
     data: DataOption = None,
     graph: GraphOption = None,
     layer: LayerOption = None,
+    store: StoreOption = None,
+    endpoint: EndpointOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Convergent hubs: molecules reached by the most techniques and studies."""
     from .queries.hubs import hubs as find_hubs
 
     with library_errors():
-        G = graph_from_options(data, graph, layer)
+        G = graph_from_options(data, graph, layer, store, endpoint)
         items = find_hubs(G, top=top, min_techniques=min_techniques)
         if not items:
             raise NoResultError("no entity is reached by that many techniques")
@@ -138,13 +144,15 @@ def diverge(
     data: DataOption = None,
     graph: GraphOption = None,
     layer: LayerOption = None,
+    store: StoreOption = None,
+    endpoint: EndpointOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Where the techniques that reach a hub part ways downstream."""
     from .queries.divergence import divergence
 
     with library_errors():
-        G = graph_from_options(data, graph, layer)
+        G = graph_from_options(data, graph, layer, store, endpoint)
         result = divergence(G, hub, max_depth=max_depth)
         if not result.techniques:
             raise NoResultError(f"no technique was observed to change {G.nodes[result.hub]['label']}")
@@ -165,13 +173,15 @@ def contradictions(
     data: DataOption = None,
     graph: GraphOption = None,
     layer: LayerOption = None,
+    store: StoreOption = None,
+    endpoint: EndpointOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Targets moved in conflicting directions within one technique family, with the context that differs."""
     from .queries.contradictions import contradictions as find
 
     with library_errors():
-        G = graph_from_options(data, graph, layer)
+        G = graph_from_options(data, graph, layer, store, endpoint)
         items = find(G, target=target, include_null=not opposite_only)
         if not items:
             raise NoResultError("no contradiction found")
@@ -194,13 +204,15 @@ def evidence(
     data: DataOption = None,
     graph: GraphOption = None,
     layer: LayerOption = None,
+    store: StoreOption = None,
+    endpoint: EndpointOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Every finding behind a link (technique → entity), or the statements behind a signalling link."""
     from .queries.evidence import evidence as find
 
     with library_errors():
-        G = graph_from_options(data, graph, layer)
+        G = graph_from_options(data, graph, layer, store, endpoint)
         rows = find(G, source, target, include_other=include_other)
         if not rows:
             raise NoResultError(f"no evidence links {source} to {target}")
@@ -241,13 +253,15 @@ def info(
     data: DataOption = None,
     graph: GraphOption = None,
     layer: LayerOption = None,
+    store: StoreOption = None,
+    endpoint: EndpointOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Counts by type and the data version."""
     from .summary import graph_info
 
     with library_errors():
-        G = graph_from_options(data, graph, layer)
+        G = graph_from_options(data, graph, layer, store, endpoint)
         summary = graph_info(G)
         if fmt is OutputFormat.json:
             emit_json(summary)

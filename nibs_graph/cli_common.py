@@ -19,10 +19,12 @@ from .errors import NibsGraphError, NoResultError
 
 __all__ = [
     "DataOption",
+    "EndpointOption",
     "FormatOption",
     "GraphOption",
     "LayerOption",
     "OutputFormat",
+    "StoreOption",
     "emit_json",
     "fail",
     "graph_from_options",
@@ -55,6 +57,17 @@ GraphOption = Annotated[
     ),
 ]
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format: table or json.")]
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="Where the graph lives: memory (default, compiled from --data) or oxigraph:DIR (persistent Oxigraph).",
+    ),
+]
+EndpointOption = Annotated[
+    str | None,
+    typer.Option("--endpoint", help="Run the query against this remote SPARQL 1.1 endpoint URL instead of local data."),
+]
 LayerOption = Annotated[
     list[str] | None,
     typer.Option("--layer", help="Add an optional signalling layer (signor: SIGNOR, CC BY-NC 4.0, non-commercial)."),
@@ -83,14 +96,27 @@ def library_errors() -> Iterator[None]:
         raise typer.Exit(0) from None
 
 
-def graph_from_options(data: Path | None, graph: Path | None, layer: list[str] | None) -> Any:
-    """Load the projection chosen by ``--data`` / ``--graph`` / ``--layer``."""
+def graph_from_options(
+    data: Path | None,
+    graph: Path | None,
+    layer: list[str] | None,
+    store: str | None = None,
+    endpoint: str | None = None,
+) -> Any:
+    """Load the projection chosen by ``--data`` / ``--graph`` / ``--layer`` / ``--store`` / ``--endpoint``."""
     from .api import load_graph
 
-    if data is not None and graph is not None:
-        raise NibsGraphError("--data and --graph cannot be used together")
+    chosen = [name for name, value in (("--data", data), ("--graph", graph), ("--endpoint", endpoint)) if value]
+    if store and store != "memory":
+        chosen.append("--store")
+    if len(chosen) > 1:
+        raise NibsGraphError(f"{' and '.join(chosen)} cannot be used together: choose one source of the graph")
     if graph is not None and not graph.is_file():
         raise NibsGraphError(f"--graph {graph}: no such file")
+    if endpoint or (store and store != "memory"):
+        from .sparql.stores import load_projection
+
+        return load_projection(endpoint or str(store))
     return load_graph(data, graph_file=graph, layers=tuple(layer or ()))
 
 
