@@ -16,7 +16,11 @@ _SIGN = {1: "+", -1: "−", 0: "0", None: "?"}
 
 
 def _console() -> Console:
-    return Console(highlight=False, soft_wrap=False, width=None)
+    """A console that fits a terminal, and does not wrap tables when output goes to a file or a pipe."""
+    console = Console(highlight=False, soft_wrap=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, soft_wrap=False, width=200)
+    return console
 
 
 def _label(G: Any, node: str) -> str:

@@ -55,7 +55,7 @@ def data_version(data_dir: Path, layers: Iterable[str] = ()) -> str:
     return digest.hexdigest()[:16]
 
 
-def _decode(label: str, raw: bytes, problems: list[Problem]) -> str | None:
+def _decode(label: str, raw: bytes, problems: list[Problem]) -> str:
     """Decode UTF-8, reporting a BOM or the position of the first undecodable byte."""
     if raw.startswith(b"\xef\xbb\xbf"):
         problems.append(
@@ -81,13 +81,17 @@ def _decode(label: str, raw: bytes, problems: list[Problem]) -> str | None:
                 label, line, None, f"0x{bad}", "UTF-8 text", f"character {char_col}: byte 0x{bad} is not valid UTF-8"
             )
         )
-        return None
+        return raw.decode("utf-8", errors="replace")  # go on, so that later problems are reported too
 
 
 def _read_rows(
-    label: str, text: str, spec: dict[str, Column], problems: list[Problem]
+    label: str, text: str, spec: dict[str, Column], problems: list[Problem], key: str, rejected: set[str]
 ) -> list[tuple[int, dict[str, Any]]]:
-    """Parse one CSV text into (line, parsed row) pairs, reporting every cell problem."""
+    """Parse one CSV text into (line, parsed row) pairs, reporting every cell problem.
+
+    The ids of rows rejected for a bad cell go into ``rejected``, so that references to them are not reported
+    again as unknown ids.
+    """
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[tuple[int, dict[str, Any]]] = []
     try:
@@ -162,6 +166,8 @@ def _read_rows(
                 ok = False
         if ok:
             rows.append((line, row))
+        elif key in header:
+            rejected.add(cells[header.index(key)].strip())
     return rows
 
 
@@ -209,6 +215,8 @@ def read_evidence_base(data_dir: Path | str, layers: Iterable[str] = ()) -> Evid
     parsed: dict[str, dict[str, Any]] = {}
     lines: dict[str, dict[str, int]] = {}
     files: dict[str, dict[str, str]] = {}
+    rejected: dict[str, set[str]] = {}  # ids of rows rejected for a bad cell, per file
+    unusable: set[str] = set()  # files missing or unreadable as a whole
     sources = {name: name for name in FILES}
     for layer in layers:
         if layer not in OPTIONAL_LAYERS:
@@ -221,11 +229,15 @@ def read_evidence_base(data_dir: Path | str, layers: Iterable[str] = ()) -> Evid
         label = str(path)
         if not path.is_file():
             problems.append(Problem(label, None, None, None, "the files " + ", ".join(sources), "file is missing"))
+            unusable.add(spec_name)
             continue
         text = _decode(label, path.read_bytes(), problems)
-        if text is None:
-            continue
-        rows = _read_rows(label, text, FILES[spec_name], problems)
+        before = len(problems)
+        rows = _read_rows(
+            label, text, FILES[spec_name], problems, _KEYS[spec_name], rejected.setdefault(spec_name, set())
+        )
+        if not rows and len(problems) > before:
+            unusable.add(spec_name)
         records, where = _records(label, rows, _KEYS[spec_name], _RECORD_TYPES[spec_name], problems)
         bucket = parsed.setdefault(spec_name, {})
         for ident, record in records.items():
@@ -252,7 +264,7 @@ def read_evidence_base(data_dir: Path | str, layers: Iterable[str] = ()) -> Evid
         entities=parsed.get("entities.csv", {}),
         links=parsed.get("pathways.csv", {}),
     )
-    _check_references(base, lines, files, problems)
+    _check_references(base, lines, files, problems, rejected, unusable)
     if problems:
         raise DataValidationError(problems)
     base.version = data_version(data_dir, layers)
@@ -260,7 +272,12 @@ def read_evidence_base(data_dir: Path | str, layers: Iterable[str] = ()) -> Evid
 
 
 def _check_references(
-    base: EvidenceBase, lines: dict[str, dict[str, int]], files: dict[str, dict[str, str]], problems: list[Problem]
+    base: EvidenceBase,
+    lines: dict[str, dict[str, int]],
+    files: dict[str, dict[str, str]],
+    problems: list[Problem],
+    rejected: dict[str, set[str]],
+    unusable: set[str],
 ) -> None:
     """Check the files against each other (unknown ids, mismatched techniques, unit without value ...)."""
 
@@ -268,6 +285,8 @@ def _check_references(
         return files.get(name, {}).get(ident, name), lines.get(name, {}).get(ident)
 
     def unknown(name: str, ident: str, column: str, value: str, allowed_from: str) -> None:
+        if allowed_from in unusable or value in rejected.get(allowed_from, set()):
+            return  # already reported where the row or file itself is broken
         file, line = where(name, ident)
         problems.append(Problem(file, line, column, value, f"an id defined in {allowed_from}", f"unknown id {value!r}"))
 

@@ -127,11 +127,9 @@ def divergence(G: Any, hub: str, *, max_depth: int = 4) -> Divergence:
             branches.append(
                 {
                     "entity": entity,
-                    "route": [node, *route],
+                    "route": route,
                     "techniques": reached,
                     "not_reached_by": [t for t in techniques if t not in reached],
                 }
             )
-    return Divergence(
-        hub=node, downstream={k: [node, *v] for k, v in downstream.items()}, techniques=techniques, branches=branches
-    )
+    return Divergence(hub=node, downstream=downstream, techniques=techniques, branches=branches)

@@ -1,0 +1,166 @@
+"""Every CLI command through Typer's CliRunner: answers, JSON shapes, failures and exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nibs_graph import __version__
+from nibs_graph.cli import app
+
+from .conftest import INVALID, TINY
+
+T = ["--data", str(TINY)]
+
+
+def test_version(runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.strip() == f"nibs-graph {__version__}"
+
+
+@pytest.mark.parametrize("command", ["path", "hubs", "diverge", "contradictions", "evidence", "validate", "info"])
+def test_every_command_has_help(runner, command: str) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0 and "--data" in result.stdout
+
+
+def test_path_table(runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["path", "iTBS", "mTOR", *T])
+    assert result.exit_code == 0, result.output
+    assert "iTBS → BDNF → TrkB → Akt → mTOR" in result.stdout
+    assert "Alpha et al., 2020 (rat, in vivo)" in result.stdout
+    assert "consistent" in result.stdout
+
+
+def test_path_json(runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["path", "iTBS", "mTOR", *T, "--format", "json"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["target"]["id"] == "HGNC:3942"
+    assert [len(p["hops"]) for p in data["paths"]] == [1, 4]
+
+
+def test_path_options(runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(
+        app, ["path", "anodal tDCS", "CREB", *T, "--setting", "human", "--max-hops", "3", "-f", "json"]
+    )
+    assert result.exit_code == 0
+    assert [p["nodes"][1]["label"] for p in json.loads(result.stdout)["paths"]] == ["ERK2"]
+
+
+def test_path_none_found_exits_1(runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["path", "cTBS", "CREB", *T, "--species", "rat"])
+    assert result.exit_code == 1
+    assert "no path from cTBS to CREB" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_path_unknown_name_exits_2_with_suggestions(runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["path", "iTBS", "mtorr", *T])
+    assert result.exit_code == 2
+    assert "unknown technique, protocol or entity 'mtorr'" in result.stderr and "mTOR" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--species", "zebrafish"], "--species 'zebrafish' is not allowed"),
+        (["--setting", "in silico"], "--setting 'in silico' is not allowed"),
+        (["--max-hops", "0"], "Invalid value"),
+        (["--data", "/nonexistent/folder"], "not a folder"),
+    ],
+)
+def test_path_usage_errors_exit_2(runner, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["path", "iTBS", "mTOR", *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_data_and_graph_together(runner, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ttl = tmp_path / "g.ttl"
+    ttl.write_text("")
+    result = runner.invoke(app, ["hubs", *T, "--graph", str(ttl)])
+    assert result.exit_code == 2 and "cannot be used together" in result.stderr
+
+
+def test_graph_file(runner, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from nibs_graph.api import load_rdf
+
+    ttl = tmp_path / "tiny.ttl"
+    load_rdf(TINY).serialize(ttl, format="turtle")
+    result = runner.invoke(app, ["path", "iTBS", "mTOR", "--graph", str(ttl), "-f", "json"])
+    assert result.exit_code == 0 and len(json.loads(result.stdout)["paths"]) == 2
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("this is not turtle")
+    result = runner.invoke(app, ["hubs", "--graph", str(bad)])
+    assert result.exit_code == 2 and "bad.ttl" in result.stderr and "Traceback" not in result.output
+
+
+def test_hubs(runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["hubs", *T, "-f", "json"])
+    assert result.exit_code == 0
+    top = json.loads(result.stdout)["hubs"][0]
+    assert top["label"] == "BDNF" and top["n_techniques"] == 3 and top["n_studies"] == 2
+    table = runner.invoke(app, ["hubs", *T])
+    assert "BDNF" in table.stdout and "iTBS, cTBS, anodal tDCS" in table.stdout
+    none = runner.invoke(app, ["hubs", *T, "--min-techniques", "9"])
+    assert none.exit_code == 1
+
+
+def test_diverge(runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["diverge", "BDNF", *T, "-f", "json"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    by_technique = {
+        t["technique"]["label"]: [c["entity"]["label"] for c in t["continues_into"]] for t in data["techniques"]
+    }
+    assert by_technique == {"anodal tDCS": ["ERK2"], "cTBS": [], "iTBS": ["mTOR"]}
+    table = runner.invoke(app, ["diverge", "BDNF", *T])
+    assert "mTOR" in table.stdout and "via BDNF → TrkB → Akt → mTOR" in table.stdout
+    assert runner.invoke(app, ["diverge", "CREB", *T]).exit_code == 1
+
+
+def test_contradictions(runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["contradictions", *T, "-f", "json"])
+    assert result.exit_code == 0
+    (c,) = json.loads(result.stdout)["contradictions"]
+    assert c["target"]["label"] == "BDNF" and c["kind"] == "opposite" and c["family"] == "TBS"
+    assert runner.invoke(app, ["contradictions", *T, "--target", "mTOR"]).exit_code == 1
+
+
+def test_evidence(runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["evidence", "TBS", "BDNF", *T, "-f", "json"])
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)["evidence"]
+    assert [r["finding_id"] for r in rows] == ["alpha2020-f01", "beta2021-f01"]
+    links = runner.invoke(app, ["evidence", "BDNF", "TrkB", *T])
+    assert links.exit_code == 0 and "activates" in links.stdout
+    assert runner.invoke(app, ["evidence", "anodal tDCS", "mTOR", *T]).exit_code == 1
+
+
+def test_validate_ok_and_broken(runner) -> None:  # type: ignore[no-untyped-def]
+    ok = runner.invoke(app, ["validate", *T])
+    assert ok.exit_code == 0 and "valid: 2 studies, 3 protocols, 7 findings" in ok.stdout
+    bad = runner.invoke(app, ["validate", "--data", str(INVALID / "unknown_direction")])
+    assert bad.exit_code == 2
+    assert "findings.csv:2: column 'direction': value 'up' is not allowed" in bad.stderr
+    assert "Traceback" not in bad.output
+    js = runner.invoke(app, ["validate", "--data", str(INVALID / "bad_unit"), "-f", "json"])
+    assert js.exit_code == 2
+    (problem,) = json.loads(js.stdout)["problems"]
+    assert (problem["line"], problem["column"], problem["value"]) == (3, "intensity_unit", "Tesla")
+
+
+def test_info(runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["info", *T, "-f", "json"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["studies"] == 2 and data["findings"] == 7 and data["nodes_by_type"]["protocol"] == 3
+    assert runner.invoke(app, ["info", *T]).exit_code == 0
+
+
+def test_broken_data_is_a_clean_error_for_queries(runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["path", "iTBS", "mTOR", "--data", str(INVALID / "ragged_row")])
+    assert result.exit_code == 2 and "ragged row" in result.stderr and "Traceback" not in result.output
