@@ -12,9 +12,9 @@ from nibs_graph.errors import DataValidationError
 from nibs_graph.validate import read_evidence_base
 
 sys.path.insert(0, str(Path(__file__).parent / "data"))
-from make_invalid import CASES  # noqa: E402
+from make_invalid import CASES
 
-from .conftest import INVALID, SHIPPED, TINY  # noqa: E402
+from .conftest import INVALID, SHIPPED, TINY
 
 
 def test_tiny_base_is_valid() -> None:
