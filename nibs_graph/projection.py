@@ -130,8 +130,8 @@ def project(g: Graph) -> GraphData:
 
     # techniques: the classes under nibs:NIBS
     root = n("NIBS")
-    techniques = {root, *g.transitive_subjects(RDFS.subClassOf, root)}
-    for t in sorted(techniques):
+    techniques = {root, *(t for t in g.transitive_subjects(RDFS.subClassOf, root) if t is not None)}
+    for t in sorted(techniques, key=str):
         node = compress(str(t))
         label = str(g.value(t, RDFS.label) or _local(str(t)))
         out.add_node(

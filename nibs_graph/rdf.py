@@ -18,7 +18,7 @@ True
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import vocab
 from .errors import GraphFileError
@@ -197,7 +197,7 @@ def to_rdf(base: EvidenceBase, *, include_ontology: bool = True) -> Graph:
     return g
 
 
-def _add_protocol(g: Graph, node: URIRef, p: Protocol, study: URIRef, n, iri, lit) -> None:  # type: ignore[no-untyped-def]
+def _add_protocol(g: Graph, node: URIRef, p: Protocol, study: URIRef, n: Any, iri: Any, lit: Any) -> None:
     from rdflib.namespace import PROV, RDF, RDFS, XSD
 
     technique_iri = iri(vocab.TECHNIQUES[p.technique].curie)
@@ -243,7 +243,16 @@ def _decimal(number: float) -> str:
     return f"{number:.6f}".rstrip("0").rstrip(".") if number != int(number) else str(int(number))
 
 
-def _add_finding(g, f: Finding, base: EvidenceBase, study_nodes, protocol_nodes, n, iri, lit) -> None:  # type: ignore[no-untyped-def]
+def _add_finding(
+    g: Graph,
+    f: Finding,
+    base: EvidenceBase,
+    study_nodes: dict[str, URIRef],
+    protocol_nodes: dict[str, URIRef],
+    n: Any,
+    iri: Any,
+    lit: Any,
+) -> None:
     from rdflib import URIRef
     from rdflib.namespace import PROV, RDF, RDFS, XSD
 

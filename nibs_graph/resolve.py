@@ -71,7 +71,7 @@ def resolve(G: Any, name: str, *, types: Iterable[str] | None = None) -> str:
         node = index.get(key)
         if node is not None and (wanted is None or G.nodes[node].get("type") in wanted):
             return node
-    choices = {}
+    choices: dict[str, str] = {}
     for node, attrs in G.nodes.items():
         if wanted is not None and attrs.get("type") not in wanted:
             continue
