@@ -1,7 +1,8 @@
 """Paths from a technique, protocol or entity to an entity, with their evidence and propagated sign.
 
 A path starts with an observed effect (technique or protocol → entity, increased or decreased, stimulation
-effects only) and continues through signalling links (entity → entity; a member also reaches its FamPlex family).
+effects only) and continues through signalling links (entity → entity; a member also reaches its FamPlex family,
+but a path never steps from one member of a family to a sibling through the family).
 Each hop carries its evidence. The product of the hop signs is the path's sign, compared with any direct
 observation of the target by the path's first technique or protocol: ``consistent`` (the predicted direction was
 observed), ``contradicted`` (only the opposite or no change was observed) or ``untested`` (no direct observation,
@@ -241,6 +242,8 @@ def paths(
             for hop in next_hops(node, first_is_effect and not hops):
                 if hop.target in seen:
                     continue
+                if hop.relation == "has_member" and hops and hops[-1].relation == "member_of":
+                    continue  # member -> family -> another member says nothing about the sibling
                 new_hops = [*hops, hop]
                 if hop.target == dst:
                     found.append(_make_path(G, start, new_hops, species, setting))
