@@ -30,6 +30,7 @@ _CONTEXT_FIELDS = (
     "species",
     "setting",
     "time_point",
+    "context",
     "measure",
     "study_id",
 )
