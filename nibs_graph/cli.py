@@ -141,6 +141,9 @@ def hubs(
 def diverge(
     hub: Annotated[str, typer.Argument(help="A hub entity, e.g. BDNF or TrkB.")],
     max_depth: Annotated[int, typer.Option("--max-depth", min=1, max=8, help="Signalling links below the hub.")] = 4,
+    same_study: Annotated[
+        bool, typer.Option("--same-study", help="Only downstream changes shown by a study that also showed the hub's.")
+    ] = False,
     data: DataOption = None,
     graph: GraphOption = None,
     layer: LayerOption = None,
@@ -153,7 +156,7 @@ def diverge(
 
     with library_errors():
         G = graph_from_options(data, graph, layer, store, endpoint)
-        result = divergence(G, hub, max_depth=max_depth)
+        result = divergence(G, hub, max_depth=max_depth, same_study=same_study)
         if not result.techniques:
             raise NoResultError(f"no technique was observed to change {G.nodes[result.hub]['label']}")
         if fmt is OutputFormat.json:

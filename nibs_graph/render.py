@@ -123,7 +123,8 @@ def print_divergence(G: Any, d: Any) -> None:
         for entity, step in info["continues"].items():
             route = " → ".join(_label(G, n) for n in d.downstream[entity])
             arrows = "/".join(_ARROWS[x] for x in step["directions"])
-            node.add(Text(f"{arrows} {_label(G, entity)}   via {route}   ({_cite(step['evidence'], 3)})"))
+            same = " [same study]" if step["same_studies"] else " [other studies]"
+            node.add(Text(f"{arrows} {_label(G, entity)}   via {route}   ({_cite(step['evidence'], 3)}){same}"))
         console.print(node)
     if d.branches:
         table = Table(title=f"Downstream of {_label(G, d.hub)}: which techniques go on", title_justify="left")

@@ -48,6 +48,7 @@ class Divergence:
                             "entity": node_summary(G, entity),
                             "route": [node_summary(G, n) for n in self.downstream[entity]],
                             "directions": step["directions"],
+                            "same_studies": step["same_studies"],
                             "evidence": [evidence_item(e) for e in step["evidence"]],
                         }
                         for entity, step in info["continues"].items()
@@ -84,7 +85,7 @@ def _downstream(G: Any, hub: str, max_depth: int) -> dict[str, list[str]]:
     return routes
 
 
-def divergence(G: Any, hub: str, *, max_depth: int = 4) -> Divergence:
+def divergence(G: Any, hub: str, *, max_depth: int = 4, same_study: bool = False) -> Divergence:
     """For the techniques that reach ``hub``, the downstream cascades each continues into and where they differ.
 
     Parameters
@@ -95,6 +96,9 @@ def divergence(G: Any, hub: str, *, max_depth: int = 4) -> Divergence:
         An entity name (``BDNF``, ``TrkB`` ...).
     max_depth:
         How many signed signalling links below the hub to look.
+    same_study:
+        Count a downstream entity only when a study that showed the hub change also showed it (otherwise the
+        technique's evidence on the hub and downstream may come from different studies; ``same_studies`` says).
     """
     node = resolve(G, hub)
     downstream = _downstream(G, node, max_depth)
@@ -106,15 +110,17 @@ def divergence(G: Any, hub: str, *, max_depth: int = 4) -> Divergence:
         hub_dirs = [d for d in _CHANGE if d in keys]
         if not hub_dirs:
             continue
+        hub_studies = {e["study_id"] for d in hub_dirs for e in keys[d]["evidence"]}
         continues: dict[str, dict[str, Any]] = {}
         for entity in downstream:
             ekeys = G.succ[t].get(entity, {})
             dirs = [d for d in _CHANGE if d in ekeys]
             if dirs:
-                continues[entity] = {
-                    "directions": dirs,
-                    "evidence": [e for d in dirs for e in ekeys[d]["evidence"]],
-                }
+                step_evidence = [e for d in dirs for e in ekeys[d]["evidence"]]
+                shared = sorted({e["study_id"] for e in step_evidence} & hub_studies)
+                if same_study and not shared:
+                    continue
+                continues[entity] = {"directions": dirs, "evidence": step_evidence, "same_studies": shared}
         techniques[t] = {
             "hub_directions": hub_dirs,
             "hub_evidence": [e for d in hub_dirs for e in keys[d]["evidence"]],
