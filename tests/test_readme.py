@@ -1,0 +1,74 @@
+"""The README stays true: every command it shows runs, and shown output is the real output."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from nibs_graph.cli import app
+
+from .conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+BLOCKS = re.findall(r"```console\n(.*?)```", README, flags=re.S)
+
+
+def _commands() -> list[tuple[str, list[str]]]:
+    """Each ``$ command`` with the output lines shown under it."""
+    found: list[tuple[str, list[str]]] = []
+    for block in BLOCKS:
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                found.append((line[2:], []))
+            elif found:
+                found[-1][1].append(line)
+    return found
+
+
+COMMANDS = _commands()
+NIBS = [(cmd, out) for cmd, out in COMMANDS if cmd.startswith("nibs-graph ") and " serve" not in cmd]
+
+
+def test_the_two_commands_come_first() -> None:
+    first, second = COMMANDS[0][0], COMMANDS[1][0]
+    assert first == "pip install . && nibs-graph path iTBS mTOR"
+    assert second == 'pip install -e ".[test]" && scripts/check.sh'
+    assert README.index(first) < 2500, "the two commands are on the first screen"
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert COMMANDS[1][0] in ci.splitlines()
+    assert os.access(ROOT / "scripts" / "check.sh", os.X_OK)
+
+
+@pytest.mark.parametrize(("command", "shown"), NIBS, ids=[c for c, _ in NIBS])
+def test_readme_command_runs(runner, command: str, shown: list[str]) -> None:  # type: ignore[no-untyped-def]
+    args = shlex.split(command)[1:]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    if shown:
+        real = [line.rstrip() for line in result.stdout.rstrip().splitlines()]
+        assert [line.rstrip() for line in shown] == real
+
+
+def test_every_documented_command_is_covered() -> None:
+    documented = {shlex.split(c)[1] for c, _ in COMMANDS if c.startswith("nibs-graph ")}
+    assert {"path", "hubs", "diverge", "contradictions", "evidence", "info"} <= documented
+
+
+def test_readme_links_exist() -> None:
+    for target in re.findall(r"\]\(((?!https?:)[^)#]+)\)", README):
+        assert (ROOT / target).exists(), target
+
+
+def test_first_command_answers_from_a_fresh_install_layout(tmp_path: Path) -> None:
+    """The shipped data and ontology are found through nibs_graph.paths (a wheel carries them as resources)."""
+    from nibs_graph.paths import default_data_dir, ontology_dir
+
+    assert (default_data_dir() / "findings.csv").is_file()
+    assert (ontology_dir() / "nibs.ttl").is_file()
