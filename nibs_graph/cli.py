@@ -21,6 +21,7 @@ from .cli_common import (
     StoreOption,
     emit_json,
     fail,
+    show,
     graph_from_options,
     library_errors,
 )
@@ -129,12 +130,7 @@ def hubs(
         items = find_hubs(G, top=top, min_techniques=min_techniques)
         if not items:
             raise NoResultError("no entity is reached by that many techniques")
-        if fmt is OutputFormat.json:
-            emit_json({"hubs": [h.to_dict() for h in items]})
-        else:
-            from .render import print_hubs
-
-            print_hubs(G, items)
+        show(fmt, lambda: {"hubs": [h.to_dict() for h in items]}, "print_hubs", G, items)
 
 
 @app.command()
@@ -159,12 +155,7 @@ def diverge(
         result = divergence(G, hub, max_depth=max_depth, same_study=same_study)
         if not result.techniques:
             raise NoResultError(f"no technique was observed to change {G.nodes[result.hub]['label']}")
-        if fmt is OutputFormat.json:
-            emit_json(result.to_dict(G))
-        else:
-            from .render import print_divergence
-
-            print_divergence(G, result)
+        show(fmt, lambda: result.to_dict(G), "print_divergence", G, result)
 
 
 @app.command()
@@ -188,12 +179,7 @@ def contradictions(
         items = find(G, target=target, include_null=not opposite_only)
         if not items:
             raise NoResultError("no contradiction found")
-        if fmt is OutputFormat.json:
-            emit_json({"contradictions": [c.to_dict(G) for c in items]})
-        else:
-            from .render import print_contradictions
-
-            print_contradictions(G, items)
+        show(fmt, lambda: {"contradictions": [c.to_dict(G) for c in items]}, "print_contradictions", G, items)
 
 
 @app.command()
@@ -219,12 +205,15 @@ def evidence(
         rows = find(G, source, target, include_other=include_other)
         if not rows:
             raise NoResultError(f"no evidence links {source} to {target}")
-        if fmt is OutputFormat.json:
-            emit_json({"source": source, "target": target, "evidence": rows})
-        else:
-            from .render import print_evidence
-
-            print_evidence(G, source, target, rows)
+        show(
+            fmt,
+            lambda: {"source": source, "target": target, "evidence": rows},
+            "print_evidence",
+            G,
+            source,
+            target,
+            rows,
+        )
 
 
 @app.command()
@@ -266,12 +255,7 @@ def info(
     with library_errors():
         G = graph_from_options(data, graph, layer, store, endpoint)
         summary = graph_info(G)
-        if fmt is OutputFormat.json:
-            emit_json(summary)
-        else:
-            from .render import print_info
-
-            print_info(summary)
+        show(fmt, lambda: summary, "print_info", summary)
 
 
 def _register_optional_commands() -> None:

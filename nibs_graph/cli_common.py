@@ -29,6 +29,7 @@ __all__ = [
     "fail",
     "graph_from_options",
     "library_errors",
+    "show",
 ]
 
 
@@ -125,14 +126,19 @@ def emit_json(payload: Any) -> None:
     sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False, default=_default) + "\n")
 
 
+def show(fmt: OutputFormat, payload: Callable[[], Any], printer: str, *args: Any) -> None:
+    """Print an answer: ``payload()`` as JSON, or the Rich rendering ``nibs_graph.render.<printer>(*args)``."""
+    if fmt is OutputFormat.json:
+        emit_json(payload())
+        return
+    from . import render
+
+    getattr(render, printer)(*args)
+
+
 def _default(value: Any) -> Any:
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
     if isinstance(value, Path):
         return str(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def command(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Identity decorator kept for symmetry with typer's ``app.command``."""
-    return func
