@@ -21,9 +21,9 @@ from .cli_common import (
     StoreOption,
     emit_json,
     fail,
-    show,
     graph_from_options,
     library_errors,
+    show,
 )
 from .errors import NoResultError
 
