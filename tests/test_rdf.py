@@ -61,7 +61,11 @@ def test_technique_hierarchy(ontology: Graph) -> None:
 @pytest.mark.parametrize("path", [ONTOLOGY, SHAPES])
 def test_independent_parser_reads_the_ontology(path: Path) -> None:
     rapper = shutil.which("rapper")
-    require(rapper is not None, "Debian's raptor2-utils (rapper) is not installed; CI installs it", "NIBS_GRAPH_REQUIRE_RAPPER")
+    require(
+        rapper is not None,
+        "Debian's raptor2-utils (rapper) is not installed; CI installs it",
+        "NIBS_GRAPH_REQUIRE_RAPPER",
+    )
     assert rapper is not None
     result = subprocess.run([rapper, "-i", "turtle", "-c", str(path)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
