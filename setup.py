@@ -11,7 +11,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).parent
-SHIPPED = {"data": ("*.csv", "README.md", "optional/*.csv"), "ontology": ("*.ttl",), "queries": ("*.rq",)}
+SHIPPED = {"data": ("*.csv", "*.md", "optional/*.csv"), "ontology": ("*.ttl",), "queries": ("*.rq",)}
 
 
 class BuildWithResources(build_py):

@@ -198,7 +198,9 @@ def evidence(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Every finding behind a link (technique → entity), or the statements behind a signalling link."""
+    from .queries._common import node_summary
     from .queries.evidence import evidence as find
+    from .resolve import resolve
 
     with library_errors():
         G = graph_from_options(data, graph, layer, store, endpoint)
@@ -207,7 +209,11 @@ def evidence(
             raise NoResultError(f"no evidence links {source} to {target}")
         show(
             fmt,
-            lambda: {"source": source, "target": target, "evidence": rows},
+            lambda: {
+                "source": node_summary(G, resolve(G, source)),
+                "target": node_summary(G, resolve(G, target)),
+                "evidence": rows,
+            },
             "print_evidence",
             G,
             source,

@@ -65,3 +65,44 @@ def require(available: bool, reason: str, env: str) -> None:
     if os.environ.get(env):
         pytest.fail(f"{reason} (required in this run by ${env})")
     pytest.skip(reason)
+
+
+#: Markup planted in the XSS probe evidence base (see ``xss_dir``); a page must show it as text, never run it.
+XSS_LABEL = "<img src=x onerror=alert(1)>"
+XSS_NOTE = '<a href="javascript:window.__xss=1">href</a><script>window.__xss=1</script>'
+
+
+@pytest.fixture(scope="session")
+def xss_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of tests/data/tiny whose texts are markup: CREB's label is ``XSS_LABEL``, a synonym is a script,
+    and finding alpha2020-f03 (iTBS → CREB) carries ``XSS_NOTE`` in its context and notes."""
+    import csv
+    import shutil
+
+    folder = tmp_path_factory.mktemp("xss") / "data"
+    shutil.copytree(TINY, folder)
+
+    def edit(name: str, key: str, row_id: str, changes: dict[str, str]) -> None:
+        with (folder / name).open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        for row in rows:
+            if row[key] == row_id:
+                row.update(changes)
+        with (folder / name).open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+
+    edit(
+        "entities.csv",
+        "id",
+        "HGNC:2345",
+        {"label": XSS_LABEL, "synonyms": "<script>window.__xss=1</script>|CREB1", "notes": XSS_NOTE},
+    )
+    edit(
+        "findings.csv",
+        "finding_id",
+        "alpha2020-f03",
+        {"context": XSS_NOTE, "notes": XSS_NOTE, "region": '<svg onload="window.__xss=1">', "target_label": XSS_LABEL},
+    )
+    return folder

@@ -59,7 +59,9 @@ class Contradiction:
 
 def _public(record: dict[str, Any]) -> dict[str, Any]:
     item = evidence_item(record)
-    item.update({k: record.get(k) for k in ("technique_label", "frequency_hz", "polarity", "time_point", "model")})
+    item.update(
+        {k: record.get(k) for k in ("technique_label", "frequency_hz", "polarity", "time_point", "model", "context")}
+    )
     return item
 
 
