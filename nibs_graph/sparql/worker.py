@@ -1,0 +1,519 @@
+"""Run queries in worker processes that can be killed: the time limit of the SPARQL endpoint.
+
+rdflib cannot cancel a query running in a thread, and pyoxigraph offers no cancellation from Python, so every
+query of the endpoint runs in a worker process that holds the store. A :class:`WorkerPool` keeps a few of them
+(one per core, at least two, so a slow query never blocks the others); a query that outlives its time limit is
+stopped by killing its worker (SIGKILL), the client gets an error status, and a fresh worker replaces the
+killed one in the background.
+
+Each worker opens the store itself (a spawned process, so no state is shared with the server's event loop),
+answers ``ready`` with the store's size and data version, then serves jobs one at a time: guard, execute,
+serialise (:func:`handle_job`). Workers also
+
+* refuse network access from Python inside the process (an audit hook: ``socket.connect``,
+  ``socket.getaddrinfo`` and ``urllib.Request`` raise), a second line behind the guard for the local stores;
+* switch off rdflib's loading of graphs named in dataset clauses (``SPARQL_LOAD_GRAPHS``), a third;
+* cap their address space (``RLIMIT_AS``), so a query that would exhaust memory fails alone.
+
+>>> from pathlib import Path
+>>> import nibs_graph
+>>> from nibs_graph.sparql.stores import StoreSpec, open_store
+>>> store = open_store(StoreSpec(data=Path(nibs_graph.__file__).parent.parent / "tests" / "data" / "tiny"))
+>>> reply = handle_job(store, Job("ASK { ?t nibs:increases HGNC:1033 }", accept="text/csv"))
+>>> reply.status, reply.content_type, reply.body.decode().split()
+(200, 'text/csv; charset=utf-8', ['_askResult', 'true'])
+>>> handle_job(store, Job("CLEAR ALL")).status
+403
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import NibsGraphError, QueryError, StoreError
+from .formats import GRAPH_FORMATS, MEDIA_TYPES, RESULTS_FORMATS, content_type, format_from_name, negotiate, render
+from .guard import QueryRefused
+from .stores import OxigraphStore, Store, StoreSpec, open_store
+
+__all__ = ["DEFAULT_MEMORY_MB", "Job", "Reply", "WorkerPool", "default_pool_size", "handle_job"]
+
+log = logging.getLogger("nibs_graph.sparql")
+
+#: Address-space cap of one worker process, in MiB (0: no cap).
+DEFAULT_MEMORY_MB = 4096
+
+
+def default_pool_size() -> int:
+    """One worker per core, at least two.
+
+    >>> default_pool_size() >= 2
+    True
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 2
+    return max(2, cores)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query for a worker.
+
+    Attributes
+    ----------
+    query:
+        The SPARQL text as received.
+    accept:
+        The request's ``Accept`` header (content negotiation happens once the query form is known).
+    fmt:
+        A format name or media type that overrides ``accept`` (``--format``, ``format=`` / ``output=``).
+    max_rows:
+        The result-size cap.
+    max_bytes:
+        The query-size cap.
+    """
+
+    query: str
+    accept: str | None = None
+    fmt: str | None = None
+    max_rows: int | None = None
+    max_bytes: int | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A worker's answer: an HTTP status, a content type and a body (an error message for errors)."""
+
+    status: int
+    content_type: str
+    body: bytes
+    form: str | None = None
+    rows: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def error(cls, status: int, message: str) -> Reply:
+        """A plain-text error reply.
+
+        >>> Reply.error(503, "busy").body
+        b'Error 503: busy\\n'
+        """
+        return cls(status, "text/plain; charset=utf-8", f"Error {status}: {message}\n".encode())
+
+    @property
+    def message(self) -> str:
+        """The body as text."""
+        return self.body.decode("utf-8", "replace")
+
+
+def handle_job(store: Store, job: Job) -> Reply:
+    """Guard, run and serialise one query against ``store``; every failure becomes an error reply.
+
+    Status codes: 200; 400 malformed, ``SERVICE``, unknown ``FROM`` graph, too many results or failed evaluation;
+    403 update; 406 no acceptable format; 413 query too long; 502 remote endpoint failure; 503 out of memory;
+    500 anything else (the message never carries a traceback or a file path).
+    """
+    try:
+        checked = store.check(job.query, max_bytes=job.max_bytes)
+    except QueryRefused as exc:
+        return Reply.error(exc.status, str(exc))
+    except RecursionError:
+        return Reply.error(400, "the query is nested too deeply for the parser")
+    fmt = format_from_name(job.fmt, checked.kind) if job.fmt else negotiate(job.accept, checked.kind)
+    if fmt is None:
+        formats = GRAPH_FORMATS if checked.kind == "graph" else RESULTS_FORMATS
+        offered = ", ".join(MEDIA_TYPES[f] for f in formats)
+        asked = job.fmt or job.accept
+        return Reply.error(406, f"a {checked.form} result cannot be served as {asked!r}; available: {offered}")
+    try:
+        result = store.query(checked, max_rows=job.max_rows)
+        body = render(result, fmt)
+    except QueryRefused as exc:
+        return Reply.error(exc.status, str(exc))
+    except QueryError as exc:
+        return Reply.error(400, str(exc))
+    except StoreError as exc:
+        return Reply.error(502, str(exc))
+    except NibsGraphError as exc:
+        return Reply.error(500, str(exc))
+    except MemoryError:
+        return Reply.error(503, "the query needed more memory than a query worker may use")
+    except RecursionError:
+        return Reply.error(400, "the query is nested too deeply to evaluate")
+    except Exception as exc:  # never a traceback to the client
+        log.exception("query failed")
+        return Reply.error(500, f"the query failed ({type(exc).__name__})")
+    return Reply(200, content_type(fmt), body, form=checked.form, rows=len(result))
+
+
+# ---------------------------------------------------------------------------------------------- worker process
+
+
+def _block_network(allowed_url: str | None) -> None:
+    """Install an audit hook that refuses network access from Python code in this process.
+
+    With ``allowed_url`` (a remote store) only ``urllib`` requests to that exact URL pass.
+    """
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if event == "urllib.Request":
+            if allowed_url is None or str(args[0]) != allowed_url:
+                raise PermissionError(f"network access refused in a query worker: {args[0]}")
+        elif allowed_url is None and event in ("socket.connect", "socket.getaddrinfo", "socket.gethostbyname"):
+            raise PermissionError("network access refused in a query worker")
+
+    sys.addaudithook(hook)
+
+
+def _limit_memory(megabytes: int) -> None:
+    if megabytes <= 0:
+        return
+    try:
+        import resource
+
+        limit = megabytes * 1024 * 1024
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, ValueError, OSError):  # not on this platform
+        pass
+
+
+def _open_in_worker(spec: StoreSpec) -> Store:
+    if spec.kind == "oxigraph":
+        return OxigraphStore(str(spec.location), read_only=True)  # built by the parent
+    return open_store(spec)
+
+
+def worker_main(conn: Any, spec: StoreSpec, memory_mb: int) -> None:
+    """The body of a worker process: open the store, say ``ready``, then answer jobs until told to stop."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops its workers
+    try:
+        import rdflib.plugins.sparql
+
+        rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
+        store = _open_in_worker(spec)
+        info = {"pid": os.getpid(), "triples": store.triple_count(), "data_version": store.data_version()}
+        _block_network(str(spec.location) if spec.kind == "remote" else None)
+        if spec.kind != "oxigraph":  # RocksDB reserves address space of its own
+            _limit_memory(memory_mb)
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), 3000))
+    except BaseException as exc:
+        message = str(exc) if isinstance(exc, NibsGraphError) else f"{type(exc).__name__}: {exc}"
+        with contextlib.suppress(OSError):
+            conn.send(("failed", message))
+        return
+    conn.send(("ready", info))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        if job is None:
+            return
+        reply = handle_job(store, job)
+        try:
+            conn.send(reply)
+        except (OSError, ValueError):
+            return
+
+
+class _Worker:
+    """One worker process (``python -m nibs_graph.sparql.worker FD``) and its end of a socket pair.
+
+    The process is started afresh (not forked from the server, not spawned through ``multiprocessing``, which
+    would import the server's main module again); the store spec is its first message.
+    """
+
+    def __init__(self, spec: StoreSpec, memory_mb: int) -> None:
+        import socket
+        import subprocess
+        from multiprocessing.connection import Connection
+        from pathlib import Path
+
+        parent, child = socket.socketpair()
+        env = dict(os.environ)
+        package_root = str(Path(__file__).resolve().parent.parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "nibs_graph.sparql.worker", str(child.fileno())],
+                pass_fds=(child.fileno(),),
+                env=env,
+                stdin=subprocess.DEVNULL,
+                close_fds=True,
+            )
+        finally:
+            child.close()
+        self.conn = Connection(parent.detach())
+        self.conn.send((spec, memory_mb))
+        self.info: dict[str, Any] = {}
+
+    def is_alive(self) -> bool:
+        """Whether the process is still running."""
+        return self.process.poll() is None
+
+    def wait_ready(self, timeout: float) -> None:
+        """Block until the worker has opened its store; raise :class:`StoreError` if it could not."""
+        if not self.conn.poll(timeout):
+            self.kill()
+            raise StoreError(f"a query worker did not open the store within {timeout:g} s")
+        try:
+            status, payload = self.conn.recv()
+        except (EOFError, OSError):
+            self.kill()
+            raise StoreError("a query worker stopped while opening the store") from None
+        if status != "ready":
+            self.kill()
+            raise StoreError(f"a query worker could not open the store: {payload}")
+        self.info = payload
+
+    def kill(self) -> None:
+        """Stop the process now (SIGKILL) and reap it."""
+        with contextlib.suppress(Exception):
+            if self.process.poll() is None:
+                self.process.kill()
+            self.process.wait(5)
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+    def stop(self) -> None:
+        """Ask the process to finish, then make sure it has."""
+        with contextlib.suppress(Exception):
+            self.conn.send(None)
+            self.process.wait(2)
+        self.kill()
+
+
+class WorkerPool:
+    """A pool of worker processes holding the store; :meth:`run` answers one :class:`Job` within a time limit.
+
+    Parameters
+    ----------
+    spec:
+        The store every worker opens (an Oxigraph folder must already be built: :func:`ensure_oxigraph`).
+    size:
+        Number of workers (default: one per core, at least two).
+    memory_mb:
+        Address-space cap of each worker (memory and remote stores), in MiB; 0 for none.
+    start_timeout:
+        Seconds a worker may take to open its store.
+
+    Examples
+    --------
+    >>> async def demo(spec):
+    ...     pool = WorkerPool(spec, size=2)
+    ...     await pool.astart()
+    ...     try:
+    ...         return (await pool.run(Job("ASK { ?s ?p ?o }"), timeout=30)).body
+    ...     finally:
+    ...         await pool.aclose()
+    >>> import asyncio, nibs_graph
+    >>> from pathlib import Path
+    >>> asyncio.run(demo(StoreSpec(data=Path(nibs_graph.__file__).parent.parent / "tests" / "data" / "tiny")))
+    b'{"head":{},"boolean":true}'
+    """
+
+    def __init__(
+        self,
+        spec: StoreSpec,
+        *,
+        size: int | None = None,
+        memory_mb: int = DEFAULT_MEMORY_MB,
+        start_timeout: float = 300.0,
+    ) -> None:
+        self.spec = spec
+        self.size = size if size and size > 0 else default_pool_size()
+        self.memory_mb = memory_mb
+        self.start_timeout = start_timeout
+        self.info: dict[str, Any] = {}
+        self.stopped = 0
+        self._idle: asyncio.Queue[_Worker] | None = None
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
+        self._started: list[_Worker] | None = None
+
+    # -- starting and stopping
+
+    def _spawn(self) -> _Worker:
+        worker = _Worker(self.spec, self.memory_mb)
+        with self._lock:
+            self._all.add(worker)
+        try:
+            worker.wait_ready(self.start_timeout)
+        except StoreError:
+            with self._lock:
+                self._all.discard(worker)
+            raise
+        return worker
+
+    def start(self) -> list[_Worker]:
+        """Start every worker and wait until all have opened the store (blocking).
+
+        Raises
+        ------
+        StoreError
+            When a worker cannot open the store (the message says why); no worker is left running.
+        """
+        started = [_Worker(self.spec, self.memory_mb) for _ in range(self.size)]
+        with self._lock:
+            self._all.update(started)
+        try:
+            for worker in started:
+                worker.wait_ready(self.start_timeout)
+        except StoreError:
+            for worker in started:
+                worker.kill()
+            with self._lock:
+                self._all.difference_update(started)
+            raise
+        self.info = dict(started[0].info)
+        self._started = started
+        return started
+
+    async def astart(self) -> None:
+        """Make the pool serve from a running event loop (workers start in a thread unless already started)."""
+        started = self._started if self._started is not None else await asyncio.to_thread(self.start)
+        self._started = None
+        self._idle = asyncio.Queue()
+        for worker in started:
+            self._idle.put_nowait(worker)
+
+    async def aclose(self) -> None:
+        """Stop every worker."""
+        self._closed = True
+        for task in list(self._tasks):
+            task.cancel()
+        with self._lock:
+            workers = list(self._all)
+            self._all.clear()
+        await asyncio.gather(*(asyncio.to_thread(w.stop) for w in workers))
+
+    @property
+    def idle(self) -> int:
+        """Workers waiting for a job."""
+        return self._idle.qsize() if self._idle is not None else 0
+
+    @property
+    def alive(self) -> int:
+        """Worker processes running (busy, idle or starting)."""
+        with self._lock:
+            return sum(1 for w in self._all if w.is_alive())
+
+    @property
+    def pids(self) -> list[int]:
+        """Process ids of the running workers."""
+        with self._lock:
+            return sorted(w.process.pid for w in self._all if w.is_alive())
+
+    # -- running
+
+    def _retire(self, worker: _Worker) -> None:
+        """Kill ``worker`` and start its replacement in the background."""
+        with self._lock:
+            self._all.discard(worker)
+        worker.kill()
+        if self._closed:
+            return
+        task = asyncio.get_running_loop().create_task(self._replace())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _replace(self) -> None:
+        delay = 1.0
+        while not self._closed:
+            try:
+                worker = await asyncio.to_thread(self._spawn)
+            except StoreError as exc:
+                log.error("could not start a replacement query worker: %s; retrying in %.0f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60.0)
+                continue
+            if self._closed:
+                await asyncio.to_thread(worker.stop)
+                return
+            assert self._idle is not None
+            self._idle.put_nowait(worker)
+            return
+
+    async def _reply(self, worker: _Worker, timeout: float) -> Reply:
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = loop.create_future()
+        fd = worker.conn.fileno()
+
+        def readable() -> None:
+            if not ready.done():
+                ready.set_result(None)
+
+        loop.add_reader(fd, readable)
+        try:
+            await asyncio.wait_for(ready, timeout)
+        finally:
+            loop.remove_reader(fd)
+        reply = await asyncio.to_thread(worker.conn.recv)
+        if not isinstance(reply, Reply):
+            raise EOFError("unexpected message from a worker")
+        return reply
+
+    async def run(self, job: Job, *, timeout: float) -> Reply:
+        """Answer ``job`` in a worker; stop it (503) if it takes longer than ``timeout`` seconds.
+
+        Waiting for a free worker is bounded by ``timeout`` too (503, the pool is busy). Never raises for a
+        query's sake: every outcome is a :class:`Reply`.
+        """
+        if self._idle is None:
+            raise RuntimeError("the worker pool is not started")
+        try:
+            worker = await asyncio.wait_for(self._idle.get(), timeout)
+        except TimeoutError:
+            return Reply.error(503, f"all {self.size} query workers stayed busy for {timeout:g} s; try again later")
+        started = time.perf_counter()
+        try:
+            worker.conn.send(job)
+            reply = await self._reply(worker, timeout)
+        except TimeoutError:
+            self.stopped += 1
+            self._retire(worker)
+            log.warning("query stopped after %.1f s (time limit %g s)", time.perf_counter() - started, timeout)
+            return Reply.error(503, f"the query was stopped after {timeout:g} s (this endpoint's time limit)")
+        except (EOFError, OSError, ValueError):
+            self._retire(worker)
+            return Reply.error(500, "the query worker stopped unexpectedly (the query may need too much memory)")
+        except BaseException:  # cancelled (client gone, server stopping): the worker may still be busy
+            self._retire(worker)
+            raise
+        self._idle.put_nowait(worker)
+        return reply
+
+
+def _main(argv: list[str]) -> None:
+    """Entry point of a worker process: ``python -m nibs_graph.sparql.worker FD``."""
+    from multiprocessing.connection import Connection
+
+    conn = Connection(int(argv[1]))
+    try:
+        spec, memory_mb = conn.recv()
+    except (EOFError, OSError):
+        return
+    worker_main(conn, spec, memory_mb)
+
+
+if __name__ == "__main__":
+    # run the module's own copy (not __main__'s), so replies pickle as nibs_graph.sparql.worker.Reply
+    from nibs_graph.sparql.worker import _main as worker_entry
+
+    worker_entry(sys.argv)

@@ -1,0 +1,307 @@
+"""The query guard (updates, SERVICE, dataset clauses, nesting) and the results formats / content negotiation."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from nibs_graph.sparql.formats import (
+    QueryResult,
+    format_from_name,
+    literal,
+    negotiate,
+    render,
+    term_to_sparql,
+    uri,
+)
+from nibs_graph.sparql.guard import DEFAULT_PREFIXES, MAX_DEPTH, QueryRefused, check_query
+
+UPDATES = [
+    "INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+    "DELETE DATA { <urn:a> <urn:b> <urn:c> }",
+    "DELETE WHERE { ?s ?p ?o }",
+    "PREFIX ex: <http://example.org/> INSERT { ?s ex:p 1 } WHERE { ?s ?p ?o }",
+    "WITH <urn:g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    "LOAD <http://127.0.0.1:9/data.ttl>",
+    "LOAD SILENT <file:///etc/passwd> INTO GRAPH <urn:g>",
+    "CLEAR ALL",
+    "clear default",
+    "DROP GRAPH <urn:g>",
+    "CREATE GRAPH <urn:g>",
+    "ADD DEFAULT TO <urn:g>",
+    "MOVE <urn:a> TO <urn:b>",
+    "COPY <urn:a> TO DEFAULT",
+    "# a comment first\nINSERT DATA { <urn:a> <urn:b> <urn:c> }",
+    "BASE <http://example.org/> PREFIX x: <http://x/> DROP ALL",
+    "INSERT DATA { <urn:a> <urn:b> <urn:c> } ; DROP ALL",
+]
+
+
+@pytest.mark.parametrize("text", UPDATES)
+def test_updates_are_refused_with_403(text: str) -> None:
+    with pytest.raises(QueryRefused) as info:
+        check_query(text)
+    assert info.value.status == 403
+    assert info.value.reason == "update"
+    assert "read-only" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT * { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+        "SELECT * { SERVICE SILENT <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+        "SELECT * { ?s ?p ?o OPTIONAL { SERVICE <http://127.0.0.1:9/> { ?s ?q ?r } } }",
+        "SELECT * { { SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } } } }",
+        "SELECT * { FILTER EXISTS { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } } }",
+        "ASK { SERVICE <file:///etc/passwd> { ?s ?p ?o } }",
+        "CONSTRUCT { ?s ?p ?o } WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+        "SELECT * { service <http://127.0.0.1:9/> { ?s ?p ?o } }",
+        # codepoint escapes are expanded before parsing (SPARQL 1.1, 19.2): the escaped keyword is seen
+        "SELECT * { \\u0053ERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+        "SELECT * { ?x ?y ?z . \\U00000053ERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+    ],
+)
+def test_service_is_refused(text: str) -> None:
+    with pytest.raises(QueryRefused) as info:
+        check_query(text)
+    assert info.value.status == 400
+    assert info.value.reason == "service"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT * FROM <http://127.0.0.1:9/x> { ?s ?p ?o }",
+        "SELECT * FROM NAMED <http://127.0.0.1:9/x> { ?s ?p ?o }",
+        "SELECT * FROM <file:///etc/passwd> { ?s ?p ?o }",
+        "ASK FROM <http://127.0.0.1:9/x> { ?s ?p ?o }",
+        "CONSTRUCT { ?s ?p ?o } FROM <http://127.0.0.1:9/x> WHERE { ?s ?p ?o }",
+        "DESCRIBE ?s FROM <http://127.0.0.1:9/x> WHERE { ?s ?p ?o }",
+    ],
+)
+def test_unknown_dataset_clauses_are_refused(text: str) -> None:
+    with pytest.raises(QueryRefused) as info:
+        check_query(text)
+    assert info.value.status == 400
+    assert info.value.reason == "dataset"
+
+
+def test_a_known_graph_may_be_named() -> None:
+    checked = check_query("SELECT * FROM <urn:g> { ?s ?p ?o }", known_graphs=["urn:g"])
+    assert checked.form == "SELECT"
+
+
+def test_keywords_inside_strings_iris_comments_and_names_are_not_mistaken() -> None:
+    text = (
+        "PREFIX ex: <http://example.org/service/from/>\n"
+        "SELECT ?from ?service WHERE {  # SERVICE <http://x/> and FROM <http://y/> in a comment\n"
+        '  ?from ex:service ?service ; ex:FROM "SERVICE <http://z/> { }" .\n'
+        "  FILTER(?service != 'FROM <http://w/>')\n"
+        "}"
+    )
+    checked = check_query(text)
+    assert checked.variables == ("from", "service")
+
+
+def test_the_lexical_backstop_refuses_a_keyword_the_parser_did_not_see() -> None:
+    # a literal that rdflib and the lexer read differently must not let a SERVICE keyword through
+    from nibs_graph.sparql import guard
+
+    assert "SERVICE" in guard._words(guard._code("SELECT * { SERVICE <x> {} }"))
+    assert "SERVICE" not in guard._words(guard._code('SELECT * { ?s ?p "SERVICE <x> {}" }'))
+    assert "SERVICE" not in guard._words(guard._code("SELECT * { ?s ex:SERVICE ?o . ?service ?p ?o }"))
+
+
+def test_default_prefixes_are_bound_and_the_querys_own_win() -> None:
+    assert set(DEFAULT_PREFIXES) >= {"nibs", "nibsdata", "nibsent", "HGNC", "FPLX", "CHEBI", "rdfs", "skos", "prov"}
+    checked = check_query("SELECT ?t { ?t rdfs:subClassOf nibs:TBS }")
+    assert checked.prefixes["nibs"] == "https://w3id.org/nibs-graph/ontology#"
+    own = check_query("PREFIX nibs: <http://other/> SELECT (nibs:x AS ?x) {}")
+    assert "nibs" not in own.prefixes
+    assert own.with_prologue().count("PREFIX nibs:") == 1  # only the query's own declaration
+    line_one = check_query("ASK {\n?s ?p ?o }").with_prologue().splitlines()
+    assert len(line_one) == 2 and line_one[0].endswith("ASK {")
+
+
+def test_forms_and_variables() -> None:
+    assert check_query("SELECT ?b ?a { ?a ?p ?b }").variables == ("b", "a")
+    assert check_query("ASK { ?s ?p ?o }").kind == "boolean"
+    assert check_query("CONSTRUCT WHERE { ?s ?p ?o }").kind == "graph"
+    assert check_query("DESCRIBE nibs:iTBS").form == "DESCRIBE"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SELEC * { ?s ?p ?o }", "syntax error at line 1, column 1"),
+        ("SELECT * WHERE {\n  ?s ?p \n}", "syntax error at line"),
+        ("SELECT * { ?s unknownprefix:p ?o }", "Unknown namespace prefix : unknownprefix"),
+        ("", "the query is empty"),
+        ("   \n ", "the query is empty"),
+    ],
+)
+def test_malformed_queries_get_the_parsers_message(text: str, expected: str) -> None:
+    with pytest.raises(QueryRefused) as info:
+        check_query(text)
+    assert info.value.status == 400
+    assert expected in str(info.value)
+    assert "Traceback" not in str(info.value) and ".py" not in str(info.value)
+
+
+def test_deeply_nested_queries_are_refused_without_a_traceback() -> None:
+    deep = "SELECT * { FILTER(" + "(" * (MAX_DEPTH + 5) + "1" + ")" * (MAX_DEPTH + 5) + ") }"
+    with pytest.raises(QueryRefused) as info:
+        check_query(deep)
+    assert info.value.status == 400 and "nested" in str(info.value)
+    braces = "SELECT * " + "{" * 500 + "?s ?p ?o" + "}" * 500
+    with pytest.raises(QueryRefused) as info:
+        check_query(braces)
+    assert "nested" in str(info.value)
+    # deep for rdflib's parser with the default recursion limit, below MAX_DEPTH
+    medium = "SELECT * { FILTER(" + "(" * 30 + "1" + ")" * 30 + ") }"
+    try:
+        check_query(medium)
+    except QueryRefused as exc:
+        assert exc.status == 400 and "nested too deeply" in str(exc)
+
+
+def test_size_cap_gives_413() -> None:
+    with pytest.raises(QueryRefused) as info:
+        check_query("ASK { ?s ?p ?o }" + " " * 100, max_bytes=50)
+    assert info.value.status == 413
+
+
+# ---------------------------------------------------------------------------------------------- formats
+
+ROWS = QueryResult(
+    "SELECT",
+    variables=["s", "label", "n", "missing"],
+    rows=[
+        {"s": uri("https://identifiers.org/hgnc:1033"), "label": literal('BDNF, "mature"\tform', lang="en")},
+        {
+            "s": {"type": "bnode", "value": "b0"},
+            "n": literal("3", "http://www.w3.org/2001/XMLSchema#integer"),
+            "label": literal("line\nbreak"),
+        },
+    ],
+)
+
+
+def test_json_round_trips_through_rdflibs_parser() -> None:
+    from rdflib.query import Result
+
+    body = render(ROWS, "json")
+    parsed = Result.parse(io.BytesIO(body), format="json")
+    assert [str(v) for v in parsed.vars] == ["s", "label", "n", "missing"]
+    rows = list(parsed)
+    assert str(rows[0]["label"]) == 'BDNF, "mature"\tform' and rows[0]["label"].language == "en"
+    assert rows[1]["n"].toPython() == 3
+    assert json.loads(body)["results"]["bindings"][0]["s"] == {
+        "type": "uri",
+        "value": "https://identifiers.org/hgnc:1033",
+    }
+
+
+def test_xml_round_trips_through_rdflibs_parser() -> None:
+    from rdflib.query import Result
+
+    parsed = Result.parse(io.BytesIO(render(ROWS, "xml")), format="xml")
+    rows = list(parsed)
+    assert str(rows[0]["s"]) == "https://identifiers.org/hgnc:1033"
+    assert str(rows[1]["label"]) == "line\nbreak"
+    assert rows[1]["n"].toPython() == 3
+
+
+def test_csv_and_tsv_follow_the_w3c_results_formats() -> None:
+    body = render(ROWS, "csv").decode()
+    assert body.endswith("\r\n")
+    table = list(csv.reader(io.StringIO(body)))
+    assert table[0] == ["s", "label", "n", "missing"]
+    assert table[1] == ["https://identifiers.org/hgnc:1033", 'BDNF, "mature"\tform', "", ""]
+    assert table[2][0] == "_:b0"
+    tsv = render(ROWS, "tsv").decode().split("\n")
+    assert tsv[0] == "?s\t?label\t?n\t?missing"
+    assert tsv[1] == '<https://identifiers.org/hgnc:1033>\t"BDNF, \\"mature\\"\\tform"@en\t\t'
+    assert tsv[2] == '_:b0\t"line\\nbreak"\t"3"^^<http://www.w3.org/2001/XMLSchema#integer>\t'
+
+
+def test_ask_in_every_results_format() -> None:
+    yes = QueryResult("ASK", boolean=True)
+    assert json.loads(render(yes, "json")) == {"head": {}, "boolean": True}
+    assert b"<boolean>true</boolean>" in render(yes, "xml")
+    assert render(QueryResult("ASK", boolean=False), "csv") == b"_askResult\r\nfalse\r\n"
+    assert render(yes, "tsv") == b"?_askResult\ntrue\n"
+
+
+def test_graph_formats_parse_back() -> None:
+    from rdflib import Graph
+
+    graph = QueryResult(
+        "CONSTRUCT",
+        triples=[
+            (
+                uri("https://w3id.org/nibs-graph/ontology#iTBS"),
+                uri("http://www.w3.org/2000/01/rdf-schema#label"),
+                literal("iTBS", lang="en"),
+            ),
+            (
+                uri("https://w3id.org/nibs-graph/ontology#iTBS"),
+                uri("https://w3id.org/nibs-graph/ontology#increases"),
+                uri("https://identifiers.org/hgnc:1033"),
+            ),
+        ],
+    )
+    turtle = render(graph, "turtle").decode()
+    assert "nibs:iTBS" in turtle and "HGNC:1033" in turtle  # documented prefixes used
+    for fmt, parser in (("turtle", "turtle"), ("nt", "nt"), ("jsonld", "json-ld"), ("rdfxml", "xml")):
+        assert len(Graph().parse(data=render(graph, fmt), format=parser)) == 2
+    with pytest.raises(ValueError):
+        render(graph, "csv")
+    with pytest.raises(ValueError):
+        render(ROWS, "turtle")
+
+
+def test_term_syntax() -> None:
+    assert term_to_sparql(literal("a\\b")) == '"a\\\\b"'
+    assert term_to_sparql({"type": "bnode", "value": "x"}) == "_:x"
+
+
+@pytest.mark.parametrize(
+    ("accept", "kind", "expected"),
+    [
+        (None, "bindings", "json"),
+        ("", "graph", "turtle"),
+        ("*/*", "bindings", "json"),
+        ("*/*", "graph", "turtle"),
+        ("application/sparql-results+xml", "bindings", "xml"),
+        ("application/sparql-results+json", "boolean", "json"),
+        ("application/json", "bindings", "json"),
+        ("text/csv", "bindings", "csv"),
+        ("text/tab-separated-values", "bindings", "tsv"),
+        ("text/csv;q=0.2, application/sparql-results+xml;q=0.9", "bindings", "xml"),
+        ("text/*", "bindings", "csv"),
+        ("application/n-triples", "graph", "nt"),
+        ("application/ld+json", "graph", "jsonld"),
+        ("application/rdf+xml", "graph", "rdfxml"),
+        ("text/turtle;q=0.5, application/n-triples", "graph", "nt"),
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "bindings", "xml"),
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "graph", "turtle"),
+        ("image/png", "bindings", None),
+        ("application/sparql-results+json", "graph", None),
+        ("text/turtle", "bindings", None),
+        ("application/sparql-results+json;q=0", "bindings", None),
+    ],
+)
+def test_negotiation(accept: str | None, kind: str, expected: str | None) -> None:
+    assert negotiate(accept, kind) == expected
+
+
+def test_format_names() -> None:
+    assert format_from_name("json", "bindings") == "json"
+    assert format_from_name("json", "graph") == "jsonld"
+    assert format_from_name("text/csv", "boolean") == "csv"
+    assert format_from_name("csv", "graph") is None
