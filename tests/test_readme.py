@@ -5,6 +5,13 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,6 +38,9 @@ def _commands() -> list[tuple[str, list[str]]]:
 
 COMMANDS = _commands()
 NIBS = [(cmd, out) for cmd, out in COMMANDS if cmd.startswith("nibs-graph ") and " serve" not in cmd]
+LOCAL = [(cmd, out) for cmd, out in NIBS if "--endpoint" not in cmd]
+REMOTE = [(cmd, out) for cmd, out in NIBS if "--endpoint" in cmd]
+SERVE = [cmd for cmd, _ in COMMANDS if cmd.startswith("nibs-graph serve")]
 
 
 def test_the_two_commands_come_first() -> None:
@@ -46,9 +56,11 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert os.access(ROOT / "scripts" / "check.sh", os.X_OK)
 
 
-@pytest.mark.parametrize(("command", "shown"), NIBS, ids=[c for c, _ in NIBS])
-def test_readme_command_runs(runner, command: str, shown: list[str], tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def _run(runner, command: str, shown: list[str], tmp_path: Path, monkeypatch, port: int | None = None) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)  # commands that write files write them here
+    (tmp_path / "queries").symlink_to(ROOT / "queries")
+    if port is not None:
+        command = command.replace(":8000/", f":{port}/")
     args = shlex.split(command)[1:]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
@@ -57,9 +69,61 @@ def test_readme_command_runs(runner, command: str, shown: list[str], tmp_path, m
         assert [line.rstrip() for line in shown] == real
 
 
+@pytest.mark.parametrize(("command", "shown"), LOCAL, ids=[c for c, _ in LOCAL])
+def test_readme_command_runs(runner, command: str, shown: list[str], tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _run(runner, command, shown, tmp_path, monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def readme_server() -> Iterator[int]:
+    """The README's ``nibs-graph serve`` command, run as it is shown but on a free loopback port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    args = shlex.split(SERVE[0].replace("8000", str(port)))[1:]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nibs_graph.cli", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 90
+    url = f"http://127.0.0.1:{port}/sparql?query=" + urllib.parse.quote("ASK {}")
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"nibs-graph serve did not start: {process.stderr.read()!r}") from None
+                time.sleep(0.3)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.mark.server
+@pytest.mark.parametrize(("command", "shown"), REMOTE, ids=[c for c, _ in REMOTE])
+def test_readme_endpoint_command_runs(
+    runner, command: str, shown: list[str], tmp_path, monkeypatch, readme_server
+) -> None:  # type: ignore[no-untyped-def]
+    _run(runner, command, shown, tmp_path, monkeypatch, port=readme_server)
+
+
 def test_every_documented_command_is_covered() -> None:
     documented = {shlex.split(c)[1] for c, _ in COMMANDS if c.startswith("nibs-graph ")}
-    assert {"path", "hubs", "diverge", "contradictions", "evidence", "info", "export", "figure"} <= documented
+    assert {
+        "path",
+        "hubs",
+        "diverge",
+        "contradictions",
+        "evidence",
+        "info",
+        "export",
+        "figure",
+        "sparql",
+        "serve",
+    } <= documented
 
 
 def test_readme_links_exist() -> None:
