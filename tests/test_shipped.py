@@ -172,3 +172,18 @@ def test_evidence_behind_a_link(shipped_graph) -> None:  # type: ignore[no-untyp
     rows = evidence(shipped_graph, "iTBS", "BDNF")
     assert {"ismail2024", "ljubisavljevic2015"} <= {r["study_id"] for r in rows}
     assert all(r["stimulation_effect"] for r in rows)
+
+
+def test_identifier_report_counts_match_the_data(base) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    from .conftest import SHIPPED
+
+    report = (SHIPPED / "IDENTIFIERS.md").read_text(encoding="utf-8")
+    by_type = Counter(e.type for e in base.entities.values())
+    for entity_type, count in by_type.items():
+        assert f"| `{entity_type}` | {count} |" in report, entity_type
+    assert f"| total | {len(base.entities)} |" in report
+    local = sorted(e for e in base.entities if e.startswith("nibsent:"))
+    listed = sorted(set(re.findall(r"`(nibsent:\w+)`", report)))
+    assert listed == local, "every entity without an external id is listed with its reason"
