@@ -300,7 +300,8 @@ def create_app(
         for key in ("default-graph-uri", "named-graph-uri"):
             if fields.get(key):
                 return _error(400, f"{key} is refused: this endpoint holds only its default graph")
-        fmt = (fields.get("format") or fields.get("output") or [None])[0]
+        formats = fields.get("format") or fields.get("output") or []
+        fmt = formats[0] if formats else None
         job = Job(query, accept=accept, fmt=fmt, max_rows=config.max_results, max_bytes=config.max_request_bytes)
         reply = await pool.run(job, timeout=config.timeout)
         headers = {**_COMMON_HEADERS, "Vary": "Accept", "Cache-Control": "no-store"}
