@@ -383,7 +383,7 @@ def test_citation_cff() -> None:
     assert cff["cff-version"] == "1.2.0"
     assert cff["type"] == "software"
     assert str(cff["version"]) == __version__ == project["version"]
-    assert cff["license"] == "MIT" == project["license"]["text"]
+    assert cff["license"] == "MIT" == project["license"]
     assert cff["authors"] == [{"name": "nibs-graph developers"}]
     assert cff["message"] and cff["title"]
     (review,) = cff["references"]
