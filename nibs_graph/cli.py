@@ -223,6 +223,33 @@ def evidence(
 
 
 @app.command()
+def gaps(
+    technique: Annotated[str | None, typer.Option("--technique", help="Only this technique (or family).")] = None,
+    target: Annotated[str | None, typer.Option("--target", help="Only links to this entity.")] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="Only links whose best evidence is: human, human cells, animal only.")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many links to show.")] = 25,
+    data: DataOption = None,
+    graph: GraphOption = None,
+    layer: LayerOption = None,
+    store: StoreOption = None,
+    endpoint: EndpointOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Translational gaps: which technique → molecule links have human evidence, and which animal evidence only."""
+    from .queries.gaps import translational_gaps
+
+    with library_errors():
+        G = graph_from_options(data, graph, layer, store, endpoint)
+        rows = translational_gaps(G, technique=technique, target=target, status=status)
+        if not rows:
+            raise NoResultError("no stimulation link matches")
+        shown = rows[:top]
+        show(fmt, lambda: {"total": len(rows), "links": [r.to_dict() for r in shown]}, "print_gaps", shown, len(rows))
+
+
+@app.command()
 def validate(
     data: DataOption = None,
     layer: LayerOption = None,

@@ -9,7 +9,15 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-__all__ = ["print_contradictions", "print_divergence", "print_evidence", "print_hubs", "print_info", "print_paths"]
+__all__ = [
+    "print_contradictions",
+    "print_divergence",
+    "print_evidence",
+    "print_gaps",
+    "print_hubs",
+    "print_info",
+    "print_paths",
+]
 
 _ARROWS = {"increased": "↑", "decreased": "↓", "unchanged": "="}
 _SIGN = {1: "+", -1: "−", 0: "0", None: "?"}
@@ -203,6 +211,28 @@ def print_evidence(G: Any, source: str, target: str, rows: list[dict[str, Any]])
                 str(r["layer"]),
                 str(r["licence"]),
             )
+    _console().print(table)
+
+
+def print_gaps(rows: list[Any], total: int) -> None:
+    """Print translational-gap rows as a table."""
+    table = Table(
+        title=f"Translational gaps: {len(rows)} of {total} technique → entity links, weakest human evidence first",
+        title_justify="left",
+    )
+    for col in ("technique", "entity", "dir", "best evidence", "studies", "human studies", "species", "settings"):
+        table.add_column(col)
+    for g in rows:
+        table.add_row(
+            g.technique,
+            g.entity,
+            "/".join(_ARROWS[d] for d in g.directions),
+            g.status,
+            str(len(g.studies)),
+            ", ".join(g.human_studies),
+            ", ".join(g.species),
+            ", ".join(g.settings),
+        )
     _console().print(table)
 
 

@@ -19,7 +19,7 @@ def test_version(runner) -> None:  # type: ignore[no-untyped-def]
     assert result.exit_code == 0 and result.stdout.strip() == f"nibs-graph {__version__}"
 
 
-@pytest.mark.parametrize("command", ["path", "hubs", "diverge", "contradictions", "evidence", "validate", "info"])
+@pytest.mark.parametrize("command", ["path", "hubs", "diverge", "contradictions", "evidence", "gaps", "validate", "info"])
 def test_every_command_has_help(runner, command: str) -> None:  # type: ignore[no-untyped-def]
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0 and "--data" in result.stdout
@@ -164,3 +164,16 @@ def test_info(runner) -> None:  # type: ignore[no-untyped-def]
 def test_broken_data_is_a_clean_error_for_queries(runner) -> None:  # type: ignore[no-untyped-def]
     result = runner.invoke(app, ["path", "iTBS", "mTOR", "--data", str(INVALID / "ragged_row")])
     assert result.exit_code == 2 and "ragged row" in result.stderr and "Traceback" not in result.output
+
+
+def test_gaps(runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["gaps", *T, "-f", "json"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["total"] == 5
+    assert data["links"][-1]["entity"] == "ERK2" and data["links"][-1]["status"] == "human"
+    table = runner.invoke(app, ["gaps", *T, "--status", "human"])
+    assert table.exit_code == 0 and "ERK2" in table.stdout and "beta2021" in table.stdout
+    assert runner.invoke(app, ["gaps", *T, "--target", "CREB"]).exit_code == 1
+    bad = runner.invoke(app, ["gaps", *T, "--status", "clinical"])
+    assert bad.exit_code == 2 and "allowed: human, human cells, animal only" in bad.stderr

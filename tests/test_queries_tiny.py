@@ -142,3 +142,20 @@ def test_contradictions(tiny_graph) -> None:  # type: ignore[no-untyped-def]
     assert [r["finding_id"] for r in c.sides["decreased"]] == ["beta2021-f01"]
     assert {"technique", "species"} <= set(c.differs)
     assert contradictions(tiny_graph, target="mTOR") == []
+
+
+def test_translational_gaps(tiny_graph) -> None:  # type: ignore[no-untyped-def]
+    from nibs_graph.errors import QueryError
+    from nibs_graph.queries.gaps import translational_gaps
+
+    rows = {(g.technique, g.entity): g for g in translational_gaps(tiny_graph)}
+    # ERK2 after anodal tDCS was measured in human tissue; every other link rests on rodents only
+    assert rows[("anodal tDCS", "ERK2")].status == "human"
+    assert rows[("anodal tDCS", "ERK2")].human_studies == ("beta2021",)
+    assert rows[("iTBS", "BDNF")].status == "animal only" and rows[("iTBS", "BDNF")].species == ("rat",)
+    assert ("iTBS", "CREB") not in rows  # no change is not a link
+    assert ("anodal tDCS", "mTOR") not in rows  # a model-vs-wild-type difference is not a stimulation link
+    assert [g.status for g in translational_gaps(tiny_graph)][-1] == "human"  # gaps first
+    assert {g.technique for g in translational_gaps(tiny_graph, technique="TBS")} == {"iTBS", "cTBS"}
+    with pytest.raises(QueryError, match="allowed: human, human cells, animal only"):
+        translational_gaps(tiny_graph, status="clinical")
