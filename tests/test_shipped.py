@@ -187,3 +187,14 @@ def test_identifier_report_counts_match_the_data(base) -> None:  # type: ignore[
     local = sorted(e for e in base.entities if e.startswith("nibsent:"))
     listed = sorted(set(re.findall(r"`(nibsent:\w+)`", report)))
     assert listed == local, "every entity without an external id is listed with its reason"
+
+
+def test_translational_gap_as_stated_in_the_readme(shipped_graph) -> None:  # type: ignore[no-untyped-def]
+    from nibs_graph.queries.gaps import translational_gaps
+
+    from .conftest import ROOT
+
+    links = translational_gaps(shipped_graph)
+    human = [g for g in links if g.status == "human"]
+    assert {s for g in human for s in g.human_studies} == {"wang2011", "sun2016"}
+    assert f"({len(human)} of {len(links)}, from" in (ROOT / "README.md").read_text(encoding="utf-8")
