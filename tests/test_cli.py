@@ -177,3 +177,11 @@ def test_gaps(runner) -> None:  # type: ignore[no-untyped-def]
     assert runner.invoke(app, ["gaps", *T, "--target", "CREB"]).exit_code == 1
     bad = runner.invoke(app, ["gaps", *T, "--status", "clinical"])
     assert bad.exit_code == 2 and "allowed: human, human cells, animal only" in bad.stderr
+
+
+def test_store_that_cannot_be_created_is_a_clean_error(runner, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = runner.invoke(app, ["hubs", "--store", f"oxigraph:{blocker / 'store'}"])
+    assert result.exit_code == 2 and "cannot create the store there" in result.stderr
+    assert "Traceback" not in result.output

@@ -531,8 +531,11 @@ def ensure_oxigraph(spec: StoreSpec) -> Path:
     else:
         graph = load_rdf(source["path"], layers=tuple(source.get("layers", ())))
     started = time.perf_counter()
-    folder.mkdir(parents=True, exist_ok=True)
-    _write_meta(folder, {"format": _META_FORMAT, "complete": False, "source": source, "version": version})
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        _write_meta(folder, {"format": _META_FORMAT, "complete": False, "source": source, "version": version})
+    except OSError as exc:
+        raise StoreError(f"--store oxigraph:{folder}: cannot create the store there: {exc.strerror or exc}") from None
     try:
         store = pyoxigraph.Store(str(folder))
     except OSError as exc:
