@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import vocab
+from .errors import GraphFileError
 from .namespaces import DATA, NIBS, compress
 
 if TYPE_CHECKING:
@@ -115,7 +116,14 @@ def _local(iri: str, base: str = NIBS) -> str:
 
 
 def project(g: Graph) -> GraphData:
-    """Project an RDF graph (as built by :func:`nibs_graph.rdf.to_rdf`) onto a :class:`GraphData`."""
+    """Project an RDF graph (as built by :func:`nibs_graph.rdf.to_rdf`) onto a :class:`GraphData`.
+
+    Raises
+    ------
+    GraphFileError
+        When a finding or signalling link lacks a property the projection needs (the graph does not conform to
+        ``ontology/shapes.ttl``); every such node is named.
+    """
     from rdflib import RDF, RDFS, SKOS, URIRef
     from rdflib.namespace import DCTERMS, PROV
 
@@ -211,7 +219,23 @@ def project(g: Graph) -> GraphData:
     # findings
     effect_evidence: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     all_findings: dict[str, dict[str, Any]] = {}
+    problems: list[str] = []
+
+    def require(node: Any, *local_names: str) -> bool:
+        missing = [name for name in local_names if g.value(node, n(name)) is None]
+        if missing:
+            problems.append(f"{compress(str(node))} has no {', '.join('nibs:' + m for m in missing)}")
+        return not missing
+
     for f in g.subjects(RDF.type, n("Finding")):
+        if not require(f, "protocol", "technique", "target", "direction", "comparison"):
+            continue
+        direction_local = _local(str(g.value(f, n("direction"))))
+        if direction_local not in vocab.DIRECTION_SIGNS:
+            problems.append(
+                f"{compress(str(f))} has direction {direction_local!r}; allowed: {', '.join(vocab.DIRECTIONS)}"
+            )
+            continue
         study = studies.get(g.value(f, PROV.wasDerivedFrom), {})
         protocol = g.value(f, n("protocol"))
         technique = g.value(f, n("technique"))
@@ -266,6 +290,13 @@ def project(g: Graph) -> GraphData:
 
     # signalling links
     for link in g.subjects(RDF.type, n("SignallingLink")):
+        if not require(link, "linkSource", "linkTarget", "relation"):
+            continue
+        if _local(str(g.value(link, n("relation")))) not in _RELATION_BY_PROPERTY:
+            problems.append(
+                f"{compress(str(link))} has an unknown relation {compress(str(g.value(link, n('relation'))))}"
+            )
+            continue
         source = g.value(link, n("linkSource"))
         target = g.value(link, n("linkTarget"))
         relation = _RELATION_BY_PROPERTY[_local(str(g.value(link, n("relation"))))]
@@ -289,6 +320,9 @@ def project(g: Graph) -> GraphData:
             studies=(),
         )
 
+    if problems:
+        shown = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more" if len(problems) > 10 else "")
+        raise GraphFileError(f"the graph does not conform to the nibs-graph shapes: {shown}")
     version = None
     for s in g.subjects(RDF.type, PROV.Collection):
         version = value(s, URIRef("http://www.w3.org/2002/07/owl#versionInfo"))

@@ -185,3 +185,20 @@ def test_store_that_cannot_be_created_is_a_clean_error(runner, tmp_path) -> None
     result = runner.invoke(app, ["hubs", "--store", f"oxigraph:{blocker / 'store'}"])
     assert result.exit_code == 2 and "cannot create the store there" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_non_conforming_graph_file_is_a_clean_error(runner, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from rdflib import URIRef
+
+    from nibs_graph.api import load_rdf
+    from nibs_graph.namespaces import NIBS
+
+    g = load_rdf(TINY)
+    finding = URIRef("https://w3id.org/nibs-graph/data/finding/alpha2020-f02")
+    g.remove((finding, URIRef(NIBS + "target"), None))
+    path = tmp_path / "broken.ttl"
+    g.serialize(path, format="turtle")
+    result = runner.invoke(app, ["hubs", "--graph", str(path)])
+    assert result.exit_code == 2
+    assert "nibsdata:finding/alpha2020-f02 has no nibs:target" in result.stderr
+    assert "Traceback" not in result.output
