@@ -202,3 +202,27 @@ def test_non_conforming_graph_file_is_a_clean_error(runner, tmp_path) -> None:  
     assert result.exit_code == 2
     assert "nibsdata:finding/alpha2020-f02 has no nibs:target" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_corrupt_cache_is_rebuilt_not_trusted(runner, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("NIBS_GRAPH_CACHE_DIR", str(tmp_path))
+    assert runner.invoke(app, ["hubs", *T]).exit_code == 0
+    (entry,) = tmp_path.glob("*.pickle")
+    entry.write_bytes(b"not a pickle")
+    result = runner.invoke(app, ["path", "iTBS", "mTOR", *T, "-f", "json"])
+    assert result.exit_code == 0 and len(json.loads(result.stdout)["paths"]) == 2
+    assert entry.read_bytes() != b"not a pickle"
+
+
+def test_changed_data_is_never_answered_from_a_stale_cache(runner, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    monkeypatch.setenv("NIBS_GRAPH_CACHE_DIR", str(tmp_path / "cache"))
+    data = tmp_path / "data"
+    shutil.copytree(TINY, data)
+    before = json.loads(runner.invoke(app, ["hubs", "--data", str(data), "-f", "json"]).stdout)
+    assert before["hubs"][0]["directions"] == {"decreased": 1, "increased": 2}
+    findings = data / "findings.csv"
+    findings.write_text(findings.read_text().replace("cTBS,HGNC:1033,BDNF,decreased", "cTBS,HGNC:1033,BDNF,increased"))
+    after = json.loads(runner.invoke(app, ["hubs", "--data", str(data), "-f", "json"]).stdout)
+    assert after["hubs"][0]["directions"] == {"increased": 3}
