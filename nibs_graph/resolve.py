@@ -21,7 +21,7 @@ from typing import Any
 
 from .errors import UnknownNameError
 
-__all__ = ["name_index", "resolve", "resolve_many"]
+__all__ = ["name_index", "resolve"]
 
 _TYPE_PRIORITY = {"technique": 0, "protocol": 2}
 _LAST: list[Any] = [None, {}]  # the last graph indexed and its index
@@ -87,16 +87,3 @@ def resolve(G: Any, name: str, *, types: Iterable[str] | None = None) -> str:
             suggestions.append(label)
     kind = "/".join(sorted(wanted)) if wanted else "technique, protocol or entity"
     raise UnknownNameError(name, suggestions[:5], kind=kind)
-
-
-def resolve_many(G: Any, names: Iterable[str]) -> list[str]:
-    """Resolve several names, reporting all unknown ones together."""
-    resolved, errors = [], []
-    for name in names:
-        try:
-            resolved.append(resolve(G, name))
-        except UnknownNameError as exc:
-            errors.append(str(exc))
-    if errors:
-        raise UnknownNameError("; ".join(errors))
-    return resolved

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .. import vocab
-
 REVIEW_CITATION = "Sveva et al., 2025 (review)"
 REVIEW_DOI = "10.3390/cells14241996"
 
@@ -15,15 +13,6 @@ def node_summary(G: Any, node: str) -> dict[str, Any]:
     """``{"id", "label", "type"}`` of a node."""
     attrs = G.nodes[node]
     return {"id": node, "label": attrs.get("label", node), "type": attrs.get("type", "")}
-
-
-def technique_label(G: Any, node: str) -> str | None:
-    """The vocabulary label of a technique node (``nibs:iTBS`` → ``iTBS``), or None for other nodes."""
-    attrs = G.nodes.get(node, {})
-    if attrs.get("type") != "technique":
-        return None
-    label = attrs.get("label", "")
-    return label if label in vocab.TECHNIQUES else None
 
 
 def technique_nodes_under(G: Any, node: str) -> list[str]:
@@ -37,23 +26,6 @@ def technique_nodes_under(G: Any, node: str) -> list[str]:
                 found.append(child)
                 stack.append(child)
     return found
-
-
-def technique_parent(G: Any, node: str) -> str | None:
-    """The parent technique node, if any."""
-    succ = G.succ[node]
-    for parent, keys in succ.items():
-        if "subclass_of" in keys:
-            return str(parent)
-    return None
-
-
-def technique_lineage_nodes(G: Any, node: str) -> list[str]:
-    """The technique node and its ancestors, most specific first."""
-    lineage = [node]
-    while (parent := technique_parent(G, lineage[-1])) is not None and parent not in lineage:
-        lineage.append(parent)
-    return lineage
 
 
 def filter_evidence(
