@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,6 +52,7 @@ def load_graph(
     graph_file: Path | str | None = None,
     layers: Iterable[str] = (),
     use_cache: bool = True,
+    engine: str = "auto",
 ) -> GraphData:
     """The projection of the RDF graph, cached by a hash of the input files.
 
@@ -64,8 +66,27 @@ def load_graph(
         Optional signalling layers (``"signor"``).
     use_cache:
         Set to False to compile afresh.
+    engine:
+        How an evidence base folder is compiled. ``"memory"``: validated records, the rdflib graph, then
+        :func:`~nibs_graph.projection.project`. ``"oxigraph"``: the scale path (:mod:`nibs_graph.scale`): the rows
+        are validated as they stream and the same projection is assembled in that pass, without an rdflib graph
+        (needs ``pyoxigraph``; :func:`nibs_graph.scale.oxigraph.build_store` loads the same triples into a
+        persistent Oxigraph store for SPARQL). ``"auto"`` (default): ``"oxigraph"`` when ``findings.csv`` has more
+        than :data:`nibs_graph.scale.AUTO_THRESHOLD` (5,000) lines and pyoxigraph is installed, else
+        ``"memory"``. Both give the same projection; a graph file always uses ``"memory"``. The ``"oxigraph"``
+        engine pauses the garbage collector while it builds or unpickles the projection, then runs one full
+        collection so that its objects reach the oldest generation at once: on a million findings that is four
+        million acyclic containers, which otherwise each young-generation collection would walk again.
+
+    Examples
+    --------
+    >>> from nibs_graph.paths import default_data_dir
+    >>> tiny = default_data_dir().parent / "tests" / "data" / "tiny"
+    >>> load_graph(tiny, engine="oxigraph", use_cache=False).nodes["HGNC:1033"]["label"]
+    'BDNF'
     """
     from .projection import project
+    from .scale import choose_engine, gc_paused
 
     layers = tuple(layers)
     if graph_file is not None:
@@ -75,7 +96,15 @@ def load_graph(
     from .validate import data_version
 
     folder = Path(data) if data else default_data_dir()
+    chosen = choose_engine(folder, engine)
     key = file_digest(str(folder.resolve()), data_version(folder, layers), *layers) if folder.is_dir() else "none"
+    if chosen == "oxigraph":
+        from .scale.project import project_data
+
+        with gc_paused():  # a large projection is millions of acyclic objects: collections would free nothing
+            graph: GraphData = cached("data-scale", key, lambda: project_data(folder, layers), enabled=use_cache)
+        gc.collect()  # one full pass moves them to the oldest generation, where later collections rarely look
+        return graph
     return cached("data", key, lambda: project(load_rdf(folder, layers=layers)), enabled=use_cache)
 
 

@@ -19,7 +19,9 @@ def test_version(runner) -> None:  # type: ignore[no-untyped-def]
     assert result.exit_code == 0 and result.stdout.strip() == f"nibs-graph {__version__}"
 
 
-@pytest.mark.parametrize("command", ["path", "hubs", "diverge", "contradictions", "evidence", "gaps", "validate", "info"])
+@pytest.mark.parametrize(
+    "command", ["path", "hubs", "diverge", "contradictions", "evidence", "gaps", "validate", "info"]
+)
 def test_every_command_has_help(runner, command: str) -> None:  # type: ignore[no-untyped-def]
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0 and "--data" in result.stdout

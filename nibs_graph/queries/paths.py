@@ -17,7 +17,9 @@ or an unsigned hop).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ..errors import QueryError
@@ -40,9 +42,9 @@ class Hop:
     sign: int | None
     evidence: tuple[dict[str, Any], ...]
 
-    @property
+    @cached_property
     def studies(self) -> frozenset[str]:
-        """Distinct studies behind the hop (empty for a signalling link)."""
+        """Distinct studies behind the hop (empty for a signalling link); computed once per hop."""
         return frozenset(e["study_id"] for e in self.evidence if e.get("study_id"))
 
 
@@ -107,30 +109,104 @@ class PathResult:
         }
 
 
-def _effect_hops(G: Any, node: str, species: str | None, setting: str | None, min_studies: int) -> list[Hop]:
+def _effect_hops(
+    G: Any,
+    node: str,
+    species: str | None,
+    setting: str | None,
+    min_studies: int,
+    keep: Callable[[str], bool] | None = None,
+) -> list[Hop]:
+    """The observed-effect hops out of ``node``; ``keep`` skips targets that cannot lead to the destination."""
     hops = []
+    filtered = bool(species or setting)
     for target, keys in G.succ[node].items():
+        if keep is not None and not keep(target):
+            continue
         for key in _CHANGE:
             data = keys.get(key)
             if data is None:
                 continue
-            evidence = filter_evidence(data["evidence"], species, setting)
-            if len({e["study_id"] for e in evidence}) < max(min_studies, 1):
+            evidence = filter_evidence(data["evidence"], species, setting) if filtered else data["evidence"]
+            if min_studies <= 1:
+                if not evidence:
+                    continue
+            elif len({e["study_id"] for e in evidence}) < min_studies:
                 continue
             hops.append(Hop(node, target, key, data["sign"], tuple(evidence)))
     return hops
 
 
-def _signalling_hops(G: Any, node: str, layers: frozenset[str] | None) -> list[Hop]:
+@dataclass
+class _HopIndex:
+    """The signalling hops of one graph, indexed once: ``G.pred`` also holds every protocol and technique observed
+    to change a node (tens of thousands for a hub of a large base), which the search never walks."""
+
+    #: node -> [(node that can hop to it, the layers of those hops)]: its signalling sources and its members
+    into: dict[str, list[tuple[str, frozenset[str]]]]
+    #: member -> [(family, edge data of family -> member)]
+    families: dict[str, list[tuple[str, Any]]]
+
+
+_HOP_INDEX: list[Any] = [None, None]  # the last graph indexed and its index
+
+
+def _hop_index(G: Any) -> _HopIndex:
+    if _HOP_INDEX[0] is G:
+        return _HOP_INDEX[1]
+    into: dict[str, list[tuple[str, frozenset[str]]]] = {}
+    families: dict[str, list[tuple[str, Any]]] = {}
+    for u, nbrs in G.succ.items():
+        for v, keys in nbrs.items():
+            layers = frozenset(data["layer"] for data in keys.values() if "layer" in data)
+            if not layers:
+                continue
+            into.setdefault(v, []).append((u, layers))
+            members = frozenset(
+                data["layer"] for data in keys.values() if data.get("relation") == "has_member" and "layer" in data
+            )
+            if members:  # v is a member of the family u, and reaches it
+                into.setdefault(u, []).append((v, members))
+                families.setdefault(v, []).append((u, keys))
+    index = _HopIndex(into, families)
+    _HOP_INDEX[:] = [G, index]
+    return index
+
+
+def _distances_to(G: Any, dst: str, layers: frozenset[str] | None, depth: int) -> dict[str, int]:
+    """The fewest signalling hops from each node to ``dst`` (up to ``depth``): the hops of
+    :func:`_signalling_hops` walked backwards, so that the search can skip branches that cannot arrive in time."""
+    into = _hop_index(G).into
+    dist = {dst: 0}
+    frontier = [dst]
+    for d in range(1, depth + 1):
+        reached = []
+        for node in frontier:
+            for source, hop_layers in into.get(node, ()):
+                if source not in dist and (layers is None or not hop_layers.isdisjoint(layers)):
+                    dist[source] = d
+                    reached.append(source)
+        frontier = reached
+    return dist
+
+
+def _signalling_hops(
+    G: Any, node: str, layers: frozenset[str] | None, keep: Callable[[str], bool] | None = None
+) -> list[Hop]:
+    """The signalling hops out of ``node`` (links, and member to family); ``keep`` skips hopeless targets."""
     grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
     signs: dict[tuple[str, str], int | None] = {}
     for target, keys in G.succ[node].items():
+        if keep is not None and not keep(target):
+            continue
         for data in keys.values():
             if "layer" not in data or (layers is not None and data["layer"] not in layers):
                 continue
             grouped.setdefault((target, data["relation"]), []).extend(data["evidence"])
             signs[(target, data["relation"])] = data["sign"]
-    for member_of, keys in G.pred[node].items():  # a member reaches its family
+    for member_of, keys in _hop_index(G).families.get(node, ()):  # a member reaches its family
+        if keep is not None and not keep(member_of):
+            continue
         for data in keys.values():
             if data.get("relation") == "has_member" and (layers is None or data["layer"] in layers):
                 grouped.setdefault((member_of, "member_of"), []).extend(data["evidence"])
@@ -216,18 +292,29 @@ def paths(
     layer_set = frozenset(layers) if layers is not None else None
     starts = technique_nodes_under(G, src) if G.nodes[src]["type"] == "technique" else [src]
 
-    found: list[Path] = []
+    found: list[tuple[str, list[Hop]]] = []  # (start, hops); a Path is made only for the paths returned
     deadline = time.monotonic() + time_limit
     reason: str | None = None
     hard_cap = max(max_paths * 200, 10_000)
-    hop_cache: dict[str, list[Hop]] = {}
+    hop_cache: dict[tuple[str, int], list[Hop]] = {}
+    # a hop is taken only if the destination stays reachable in the hops left (the same paths, found in the same
+    # order: only branches that cannot arrive are skipped; on a large graph that is almost all of them)
+    dist = _distances_to(G, dst, layer_set, max_hops - 1)  # after the first hop, at most max_hops - 1 remain
+    observed_cache: dict[str, list[str]] = {}
+    unreachable = max_hops + 1
 
-    def next_hops(node: str, first: bool) -> list[Hop]:
+    def next_hops(node: str, first: bool, left: int) -> list[Hop]:
+        """The hops out of ``node`` after which ``dst`` is still reachable with ``left`` hops (this one included)."""
+
+        def keep(target: str) -> bool:
+            return dist.get(target, unreachable) <= left - 1
+
         if first:
-            return _effect_hops(G, node, species, setting, min_studies)
-        if node not in hop_cache:
-            hop_cache[node] = _signalling_hops(G, node, layer_set)
-        return hop_cache[node]
+            return _effect_hops(G, node, species, setting, min_studies, keep=keep)
+        hops = hop_cache.get((node, left))
+        if hops is None:
+            hops = hop_cache[(node, left)] = _signalling_hops(G, node, layer_set, keep=keep)
+        return hops
 
     for start in starts:
         if G.nodes[start].get("type") not in _START_TYPES and start != src:
@@ -239,33 +326,37 @@ def paths(
                 reason = "time_limit"
                 break
             node, hops, seen = stack.pop()
-            for hop in next_hops(node, first_is_effect and not hops):
+            for hop in next_hops(node, first_is_effect and not hops, max_hops - len(hops)):
                 if hop.target in seen:
                     continue
                 if hop.relation == "has_member" and hops and hops[-1].relation == "member_of":
                     continue  # member -> family -> another member says nothing about the sibling
                 new_hops = [*hops, hop]
                 if hop.target == dst:
-                    found.append(_make_path(G, start, new_hops, species, setting))
+                    found.append((start, new_hops))
                     if len(found) >= hard_cap:
                         reason = "search_cap"
                         break
                     continue
-                if len(new_hops) < max_hops:
-                    stack.append((hop.target, new_hops, seen | {hop.target}))
+                stack.append((hop.target, new_hops, seen | {hop.target}))
             if reason:
                 break
         if reason:
             break
 
-    found.sort(key=_rank)
     total = len(found)
+    if total > max_paths:  # rank fully only the paths that can be among the first max_paths
+        primary = [_rank_primary(item) for item in found]
+        cut = sorted(primary)[max_paths - 1]
+        found = [item for item, key in zip(found, primary, strict=True) if key <= cut]
+    found.sort(key=_rank)
+    chosen = [_make_path(G, start, hops, species, setting, observed_cache) for start, hops in found[:max_paths]]
     if total > max_paths and reason is None:
         reason = "max_paths"
     return PathResult(
         source=src,
         target=dst,
-        paths=found[:max_paths],
+        paths=chosen,
         total_found=total,
         truncated=reason is not None,
         reason=reason,
@@ -274,12 +365,26 @@ def paths(
     )
 
 
-def _make_path(G: Any, start: str, hops: list[Hop], species: str | None, setting: str | None) -> Path:
+def _make_path(
+    G: Any,
+    start: str,
+    hops: list[Hop],
+    species: str | None,
+    setting: str | None,
+    observed_cache: dict[str, list[str]] | None = None,
+) -> Path:
     sign: int | None = 1
     for hop in hops:
         sign = None if sign is None or hop.sign is None or hop.sign == 0 else sign * hop.sign
     target = hops[-1].target
-    observed = _observed(G, start, target, species, setting) if G.nodes[start].get("type") in _START_TYPES else []
+    if G.nodes[start].get("type") not in _START_TYPES:
+        observed: list[str] = []
+    elif observed_cache is not None:  # every path of one search ends at the same target
+        if start not in observed_cache:
+            observed_cache[start] = _observed(G, start, target, species, setting)
+        observed = list(observed_cache[start])
+    else:
+        observed = _observed(G, start, target, species, setting)
     return Path(
         nodes=[start, *(h.target for h in hops)],
         hops=hops,
@@ -289,6 +394,22 @@ def _make_path(G: Any, start: str, hops: list[Hop], species: str | None, setting
     )
 
 
-def _rank(path: Path) -> tuple[Any, ...]:
-    weakest = min((len(h.studies) for h in path.hops if h.studies), default=0)
-    return (len(path.hops), -weakest, -len(path.studies()), path.nodes, [h.relation for h in path.hops])
+def _rank_primary(found: tuple[str, list[Hop]]) -> tuple[int, int, int]:
+    """The leading part of :func:`_rank` (hops, weakest hop's studies, all studies)."""
+    hops = found[1]
+    study_sets = [h.studies for h in hops if h.studies]
+    if len(study_sets) == 1:
+        n = len(study_sets[0])
+        return (len(hops), -n, -n)
+    weakest = min((len(s) for s in study_sets), default=0)
+    return (len(hops), -weakest, -len(set().union(*study_sets)))
+
+
+def _rank(found: tuple[str, list[Hop]]) -> tuple[Any, ...]:
+    """Hops, then the weakest hop's studies, then all studies (more first), then nodes and relations."""
+    start, hops = found
+    study_sets = [h.studies for h in hops if h.studies]
+    weakest = min((len(s) for s in study_sets), default=0)
+    # only effect hops carry studies, and a path has one: no union to build in the common case
+    total = len(study_sets[0]) if len(study_sets) == 1 else len(set().union(*study_sets))
+    return (len(hops), -weakest, -total, [start, *(h.target for h in hops)], [h.relation for h in hops])
