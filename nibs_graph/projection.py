@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from . import vocab
 from .errors import GraphFileError
 from .namespaces import DATA, NIBS, compress
+from .rdf import ENTITY_CLASSES, RELATION_PROPERTIES
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -37,22 +38,8 @@ EFFECT_RELATIONS: frozenset[str] = frozenset(vocab.DIRECTIONS)
 SIGNALLING_RELATIONS: frozenset[str] = frozenset(vocab.RELATION_SIGNS)
 _SPECIES_LABELS = {v: k for k, v in vocab.SPECIES.items()}
 _SETTING_LABELS = {"InVitro": "in vitro", "ExVivo": "ex vivo", "InVivo": "in vivo", "Human": "human"}
-_RELATION_BY_PROPERTY = {
-    "activates": "activates",
-    "inhibits": "inhibits",
-    "increasesExpression": "increases_expression",
-    "decreasesExpression": "decreases_expression",
-    "binds": "binds",
-    "hasMember": "has_member",
-    "partOf": "part_of",
-}
-_ENTITY_TYPES = {
-    "GeneOrProtein": "gene_or_protein",
-    "FamilyOrComplex": "family_or_complex",
-    "SmallMolecule": "small_molecule",
-    "BiologicalProcess": "biological_process",
-    "Phenotype": "phenotype",
-}
+_RELATION_BY_PROPERTY = {prop: relation for relation, prop in RELATION_PROPERTIES.items()}
+_ENTITY_TYPES = {cls: entity_type for entity_type, cls in ENTITY_CLASSES.items()}
 
 
 @dataclass

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import vocab
 from ..namespaces import DATA, NIBS, RDF_PREFIXES, compress, expand
-from ..projection import GraphData
+from ..projection import _ENTITY_TYPES, _RELATION_BY_PROPERTY, GraphData
 from ..rdf import _decimal
 from ..records import Entity, Link, Protocol, Study
 from . import gc_paused
@@ -66,22 +66,6 @@ _SETTING_LABELS = {
     NIBS + "Human": "human",
 }
 _SETTING_BY_LABEL = {v: k for k, v in _SETTING_LABELS.items()}
-_RELATION_BY_PROPERTY = {
-    "activates": "activates",
-    "inhibits": "inhibits",
-    "increasesExpression": "increases_expression",
-    "decreasesExpression": "decreases_expression",
-    "binds": "binds",
-    "hasMember": "has_member",
-    "partOf": "part_of",
-}
-_ENTITY_TYPES = {
-    "GeneOrProtein": "gene_or_protein",
-    "FamilyOrComplex": "family_or_complex",
-    "SmallMolecule": "small_molecule",
-    "BiologicalProcess": "biological_process",
-    "Phenotype": "phenotype",
-}
 _PROTOCOL_PARAMS = (
     "armLabel",
     "polarity",
