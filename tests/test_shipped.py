@@ -198,3 +198,22 @@ def test_translational_gap_as_stated_in_the_readme(shipped_graph) -> None:  # ty
     human = [g for g in links if g.status == "human"]
     assert {s for g in human for s in g.human_studies} == {"wang2011", "sun2016"}
     assert f"({len(human)} of {len(links)}, from" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_arrow_of_the_results_columns_is_a_row() -> None:
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    review = ROOT.parent / "shared" / "source" / "sveva-2025-cells-nibs-review.txt"
+    if not review.exists():
+        pytest.skip("shared/source is not beside the checkout")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "check_completeness.py"), str(review), str(ROOT / "data")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "Totals: 76 arrows; 243 table-sourced rows" in result.stdout
+    assert "No cross-check problems." in result.stdout
