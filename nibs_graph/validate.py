@@ -189,6 +189,45 @@ def _records(
     return records, lines
 
 
+def _read_file(
+    data_dir: Path,
+    name: str,
+    spec_name: str,
+    all_sources: tuple[str, ...],
+    problems: list[Problem],
+    parsed: dict[str, dict[str, Any]],
+    lines: dict[str, dict[str, int]],
+    files: dict[str, dict[str, str]],
+    rejected: dict[str, set[str]],
+    unusable: set[str],
+) -> None:
+    """Read one file of the evidence base into ``parsed`` (by schema file name), reporting its problems."""
+    path = data_dir / name
+    label = str(path)
+    if not path.is_file():
+        problems.append(Problem(label, None, None, None, "the files " + ", ".join(all_sources), "file is missing"))
+        unusable.add(spec_name)
+        return
+    text = _decode(label, path.read_bytes(), problems)
+    before = len(problems)
+    rows = _read_rows(label, text, FILES[spec_name], problems, _KEYS[spec_name], rejected.setdefault(spec_name, set()))
+    if not rows and len(problems) > before:
+        unusable.add(spec_name)
+    records, where = _records(label, rows, _KEYS[spec_name], _RECORD_TYPES[spec_name], problems)
+    bucket = parsed.setdefault(spec_name, {})
+    for ident, record in records.items():
+        if ident in bucket:
+            problems.append(
+                Problem(
+                    label, where[ident], _KEYS[spec_name], ident, "a unique id", "duplicate id (also in another layer)"
+                )
+            )
+            continue
+        bucket[ident] = record
+        lines.setdefault(spec_name, {})[ident] = where[ident]
+        files.setdefault(spec_name, {})[ident] = label
+
+
 def read_evidence_base(data_dir: Path | str, layers: Iterable[str] = ()) -> EvidenceBase:
     """Read, validate and return the evidence base in ``data_dir``.
 
@@ -225,37 +264,7 @@ def read_evidence_base(data_dir: Path | str, layers: Iterable[str] = ()) -> Evid
             )
         sources[OPTIONAL_LAYERS[layer]] = "pathways.csv"
     for name, spec_name in sources.items():
-        path = data_dir / name
-        label = str(path)
-        if not path.is_file():
-            problems.append(Problem(label, None, None, None, "the files " + ", ".join(sources), "file is missing"))
-            unusable.add(spec_name)
-            continue
-        text = _decode(label, path.read_bytes(), problems)
-        before = len(problems)
-        rows = _read_rows(
-            label, text, FILES[spec_name], problems, _KEYS[spec_name], rejected.setdefault(spec_name, set())
-        )
-        if not rows and len(problems) > before:
-            unusable.add(spec_name)
-        records, where = _records(label, rows, _KEYS[spec_name], _RECORD_TYPES[spec_name], problems)
-        bucket = parsed.setdefault(spec_name, {})
-        for ident, record in records.items():
-            if ident in bucket:
-                problems.append(
-                    Problem(
-                        label,
-                        where[ident],
-                        _KEYS[spec_name],
-                        ident,
-                        "a unique id",
-                        "duplicate id (also in another layer)",
-                    )
-                )
-                continue
-            bucket[ident] = record
-            lines.setdefault(spec_name, {})[ident] = where[ident]
-            files.setdefault(spec_name, {})[ident] = label
+        _read_file(data_dir, name, spec_name, tuple(sources), problems, parsed, lines, files, rejected, unusable)
 
     base = EvidenceBase(
         studies=parsed.get("studies.csv", {}),

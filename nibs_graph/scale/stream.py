@@ -40,13 +40,10 @@ from ..rdf import DIRECTION_PROPERTIES, ENTITY_CLASSES, RELATION_PROPERTIES, SET
 from ..records import Entity, EvidenceBase, Link, Protocol, Study
 from ..schema import FILES, Column
 from ..validate import (
-    _KEYS,
-    _RECORD_TYPES,
     OPTIONAL_LAYERS,
     _check_references,
     _decode,
-    _read_rows,
-    _records,
+    _read_file,
     data_version,
 )
 
@@ -490,35 +487,7 @@ def _read_small(
     """Read the small files as ``read_evidence_base`` does, with each file's problems in ``problems[name]``."""
     for name, spec_name in sources.items():
         found = problems.setdefault(name, [])
-        path = data_dir / name
-        label = str(path)
-        if not path.is_file():
-            found.append(Problem(label, None, None, None, "the files " + ", ".join(all_sources), "file is missing"))
-            unusable.add(spec_name)
-            continue
-        text = _decode(label, path.read_bytes(), found)
-        before = len(found)
-        rows = _read_rows(label, text, FILES[spec_name], found, _KEYS[spec_name], rejected.setdefault(spec_name, set()))
-        if not rows and len(found) > before:
-            unusable.add(spec_name)
-        records, where = _records(label, rows, _KEYS[spec_name], _RECORD_TYPES[spec_name], found)
-        bucket = parsed.setdefault(spec_name, {})
-        for ident, record in records.items():
-            if ident in bucket:
-                found.append(
-                    Problem(
-                        label,
-                        where[ident],
-                        _KEYS[spec_name],
-                        ident,
-                        "a unique id",
-                        "duplicate id (also in another layer)",
-                    )
-                )
-                continue
-            bucket[ident] = record
-            lines.setdefault(spec_name, {})[ident] = where[ident]
-            files.setdefault(spec_name, {})[ident] = label
+        _read_file(data_dir, name, spec_name, tuple(all_sources), found, parsed, lines, files, rejected, unusable)
 
 
 def stream_ntriples(
