@@ -38,6 +38,23 @@ EFFECT_RELATIONS: frozenset[str] = frozenset(vocab.DIRECTIONS)
 SIGNALLING_RELATIONS: frozenset[str] = frozenset(vocab.RELATION_SIGNS)
 _SPECIES_LABELS = {v: k for k, v in vocab.SPECIES.items()}
 _SETTING_LABELS = {"InVitro": "in vitro", "ExVivo": "ex vivo", "InVivo": "in vivo", "Human": "human"}
+#: Protocol parameters (local names in ``nibs:``) carried onto protocol nodes.
+PROTOCOL_PARAMS = (
+    "armLabel",
+    "polarity",
+    "frequencyHz",
+    "burstFrequencyHz",
+    "pattern",
+    "intensityMin",
+    "intensityMax",
+    "intensityUnit",
+    "pulsesPerSession",
+    "sessionDurationMin",
+    "sessions",
+    "sessionSpacing",
+    "treatmentDuration",
+    "site",
+)
 _RELATION_BY_PROPERTY = {prop: relation for relation, prop in RELATION_PROPERTIES.items()}
 _ENTITY_TYPES = {cls: entity_type for entity_type, cls in ENTITY_CLASSES.items()}
 
@@ -166,22 +183,6 @@ def project(g: Graph) -> GraphData:
 
     # protocols
     protocol_info: dict[Any, dict[str, Any]] = {}
-    params = (
-        "armLabel",
-        "polarity",
-        "frequencyHz",
-        "burstFrequencyHz",
-        "pattern",
-        "intensityMin",
-        "intensityMax",
-        "intensityUnit",
-        "pulsesPerSession",
-        "sessionDurationMin",
-        "sessions",
-        "sessionSpacing",
-        "treatmentDuration",
-        "site",
-    )
     for p in g.subjects(RDF.type, n("Protocol")):
         technique = g.value(p, n("technique"))
         study = studies.get(g.value(p, PROV.wasAttributedTo), {})
@@ -193,7 +194,7 @@ def project(g: Graph) -> GraphData:
             "study_id": study.get("study_id"),
             "citation": study.get("citation"),
         }
-        for key in params:
+        for key in PROTOCOL_PARAMS:
             v = value(p, n(key))
             if v is not None:
                 attrs[key] = float(v) if hasattr(v, "as_integer_ratio") and not isinstance(v, int) else v

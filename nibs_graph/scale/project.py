@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import vocab
 from ..namespaces import DATA, NIBS, RDF_PREFIXES, compress, expand
-from ..projection import _ENTITY_TYPES, _RELATION_BY_PROPERTY, GraphData
+from ..projection import _ENTITY_TYPES, _RELATION_BY_PROPERTY, PROTOCOL_PARAMS, GraphData
 from ..rdf import _decimal
 from ..records import Entity, Link, Protocol, Study
 from . import gc_paused
@@ -66,22 +66,6 @@ _SETTING_LABELS = {
     NIBS + "Human": "human",
 }
 _SETTING_BY_LABEL = {v: k for k, v in _SETTING_LABELS.items()}
-_PROTOCOL_PARAMS = (
-    "armLabel",
-    "polarity",
-    "frequencyHz",
-    "burstFrequencyHz",
-    "pattern",
-    "intensityMin",
-    "intensityMax",
-    "intensityUnit",
-    "pulsesPerSession",
-    "sessionDurationMin",
-    "sessions",
-    "sessionSpacing",
-    "treatmentDuration",
-    "site",
-)
 _XSD = RDF_PREFIXES["xsd"]
 
 
@@ -276,8 +260,8 @@ def project_store(store: pyoxigraph.Store) -> GraphData:
             "disease_model": _py(disease),
         }
 
-    params = " ".join(f"(SAMPLE(?v{i}) AS ?p{i})" for i in range(len(_PROTOCOL_PARAMS)))
-    optionals = " ".join(f"OPTIONAL {{ ?p nibs:{k} ?v{i} }}" for i, k in enumerate(_PROTOCOL_PARAMS))
+    params = " ".join(f"(SAMPLE(?v{i}) AS ?p{i})" for i in range(len(PROTOCOL_PARAMS)))
+    optionals = " ".join(f"OPTIONAL {{ ?p nibs:{k} ?v{i} }}" for i, k in enumerate(PROTOCOL_PARAMS))
     protocol_labels: dict[str, str] = {}
     for row in _select(
         store,
@@ -295,7 +279,7 @@ def project_store(store: pyoxigraph.Store) -> GraphData:
             "study_id": study.get("study_id"),
             "citation": study.get("citation"),
         }
-        for key, term in zip(_PROTOCOL_PARAMS, list(row)[4:], strict=True):
+        for key, term in zip(PROTOCOL_PARAMS, list(row)[4:], strict=True):
             if term is not None:
                 attrs[key] = _py(term)
         protocol_labels[p.value] = attrs["label"]
@@ -509,7 +493,7 @@ class ProjectionBuilder:
                 "treatmentDuration": p.treatment_duration or None,
                 "site": p.site or None,
             }
-            for key in _PROTOCOL_PARAMS:
+            for key in PROTOCOL_PARAMS:
                 value = values[key]
                 if value is None:
                     continue
