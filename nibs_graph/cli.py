@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+import typer.core
 
 from . import __version__
 from .cli_common import (
@@ -28,6 +29,11 @@ from .cli_common import (
 from .errors import NoResultError
 
 __all__ = ["app", "main"]
+
+# Typer escapes the "[default: ...]" and "[required]" of plain (non-Rich) help as Rich markup whenever Rich is
+# installed, so `--help` showed "\\[required]". The help is Click's plain layout (rich_markup_mode=None), where no
+# markup is parsed: tell Typer so, and the brackets stay as they are.
+typer.core.HAS_RICH = False
 
 app = typer.Typer(
     name="nibs-graph",
@@ -97,11 +103,10 @@ def path(
         )
         if fmt is OutputFormat.json:
             emit_json(result.to_dict(G))
-        else:
+        elif result.paths:
             from .render import print_paths
 
-            if result.paths:
-                print_paths(G, result)
+            print_paths(G, result, fmt=fmt.value)
         if not result.paths:
             raise NoResultError(
                 f"no path from {G.nodes[result.source]['label']} to {G.nodes[result.target]['label']} "
@@ -185,7 +190,12 @@ def contradictions(
 @app.command()
 def evidence(
     source: Annotated[str, typer.Argument(help="Technique, protocol or entity.")],
-    target: Annotated[str, typer.Argument(help="Entity.")],
+    target: Annotated[
+        str | None,
+        typer.Argument(
+            help="Entity. Leave out for every finding of a technique (or on an entity, from any technique)."
+        ),
+    ] = None,
     include_other: Annotated[
         bool,
         typer.Option("--include-other", help="Also findings that are not stimulation effects (model vs wild type)."),
@@ -197,21 +207,28 @@ def evidence(
     endpoint: EndpointOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Every finding behind a link (technique → entity), or the statements behind a signalling link."""
+    """Every finding behind a link (technique → entity), every target a technique moved (evidence TECHNIQUE), or
+    every technique that moved an entity (evidence ENTITY); "no change" findings included."""
     from .queries._common import node_summary
     from .queries.evidence import evidence as find
+    from .queries.evidence import evidence_of
     from .resolve import resolve
 
     with library_errors():
         G = graph_from_options(data, graph, layer, store, endpoint)
-        rows = find(G, source, target, include_other=include_other)
-        if not rows:
-            raise NoResultError(f"no evidence links {source} to {target}")
+        if target is None:
+            rows = evidence_of(G, source, include_other=include_other)
+            if not rows:
+                raise NoResultError(f"no stimulation finding involves {G.nodes[resolve(G, source)]['label']}")
+        else:
+            rows = find(G, source, target, include_other=include_other)
+            if not rows:
+                raise NoResultError(f"no evidence links {source} to {target}")
         show(
             fmt,
             lambda: {
                 "source": node_summary(G, resolve(G, source)),
-                "target": node_summary(G, resolve(G, target)),
+                "target": node_summary(G, resolve(G, target)) if target is not None else None,
                 "evidence": rows,
             },
             "print_evidence",
@@ -265,10 +282,21 @@ def validate(
         if fmt is OutputFormat.json:
             emit_json({"valid": False, "problems": [p.__dict__ for p in exc.problems]})
             raise typer.Exit(2) from None
+        if fmt in (OutputFormat.csv, OutputFormat.tsv):
+            from .tabular import Col, Tabular, emit
+
+            keys = ("file", "line", "column", "value", "allowed", "message")
+            emit(Tabular("problems", [Col(k) for k in keys], [p.__dict__ for p in exc.problems]), fmt.value)
+            raise typer.Exit(2) from None
         fail(str(exc))
     counts = base.counts()
     if fmt is OutputFormat.json:
         emit_json({"valid": True, "counts": counts, "data_version": base.version})
+    elif fmt in (OutputFormat.csv, OutputFormat.tsv):
+        from .tabular import Col, Tabular, emit
+
+        rows = [{"what": k, "count": n} for k, n in counts.items()]
+        emit(Tabular("valid", [Col("what"), Col("count")], rows), fmt.value)
     else:
         typer.echo("valid: " + ", ".join(f"{n} {k}" for k, n in counts.items()) + f" (data version {base.version})")
 

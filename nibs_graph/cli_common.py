@@ -34,10 +34,12 @@ __all__ = [
 
 
 class OutputFormat(StrEnum):
-    """Human table or machine JSON."""
+    """Human table, machine JSON, or the table's records as CSV/TSV (formula cells neutralised)."""
 
     table = "table"
     json = "json"
+    csv = "csv"
+    tsv = "tsv"
 
 
 DataOption = Annotated[
@@ -57,7 +59,7 @@ GraphOption = Annotated[
         dir_okay=False,
     ),
 ]
-FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format: table or json.")]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format: table, json, csv or tsv.")]
 StoreOption = Annotated[
     str | None,
     typer.Option(
@@ -127,13 +129,17 @@ def emit_json(payload: Any) -> None:
 
 
 def show(fmt: OutputFormat, payload: Callable[[], Any], printer: str, *args: Any) -> None:
-    """Print an answer: ``payload()`` as JSON, or the Rich rendering ``nibs_graph.render.<printer>(*args)``."""
+    """Print an answer: ``payload()`` as JSON, or ``nibs_graph.render.<printer>(*args, fmt=...)``.
+
+    The printers lay the answer out as a table that fits the terminal, or write its records as CSV/TSV through
+    the one writer in :mod:`nibs_graph.tabular`.
+    """
     if fmt is OutputFormat.json:
         emit_json(payload())
         return
     from . import render
 
-    getattr(render, printer)(*args)
+    getattr(render, printer)(*args, fmt=fmt.value)
 
 
 def _default(value: Any) -> Any:

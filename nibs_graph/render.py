@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
+
+from .tabular import Col, Tabular, emit, output_width
 
 __all__ = [
     "print_contradictions",
@@ -24,11 +25,16 @@ _SIGN = {1: "+", -1: "−", 0: "0", None: "?"}
 
 
 def _console() -> Console:
-    """A console that fits a terminal, and does not wrap tables when output goes to a file or a pipe."""
+    """A console that fits a terminal; output to a file or a pipe is laid out for ``COLUMNS`` (default 100)."""
     console = Console(highlight=False, soft_wrap=False)
     if not console.is_terminal:
-        console = Console(highlight=False, soft_wrap=False, width=200)
+        console = Console(highlight=False, soft_wrap=False, width=output_width(False, 0))
     return console
+
+
+def _n(count: int, one: str, many: str = "") -> str:
+    """``3 findings``, ``1 study``."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
 def _label(G: Any, node: str) -> str:
@@ -49,7 +55,7 @@ def _cite(records: Any, limit: int = 6) -> str:
                 else f"{r.get('layer')}: {r.get('source')}",
             )
     items = list(seen.values())
-    more = f" … +{len(items) - limit} more" if len(items) > limit else ""
+    more = f"; +{len(items) - limit} more" if len(items) > limit else ""
     return "; ".join(items[:limit]) + more
 
 
@@ -60,8 +66,39 @@ def _hop_text(G: Any, hop: Any) -> str:
     return f"{_label(G, hop.source)} —{verb}→ {_label(G, hop.target)}"
 
 
-def print_paths(G: Any, result: Any) -> None:
-    """Print a :class:`~nibs_graph.queries.paths.PathResult` as a tree per path."""
+def paths_table(G: Any, result: Any) -> Tabular:
+    """One row per hop of every shown path, with the path's sign and consistency on each of its rows."""
+    rows = []
+    for i, path in enumerate(result.paths, 1):
+        route = " → ".join(_label(G, n) for n in path.nodes)
+        for j, hop in enumerate(path.hops, 1):
+            rows.append(
+                {
+                    "path": i,
+                    "route": route,
+                    "path_sign": path.sign,
+                    "consistency": path.consistency,
+                    "observed": list(path.observed),
+                    "hop": j,
+                    "source": _label(G, hop.source),
+                    "source_id": hop.source,
+                    "relation": hop.relation,
+                    "target": _label(G, hop.target),
+                    "target_id": hop.target,
+                    "hop_sign": hop.sign,
+                    "evidence": _cite(hop.evidence, limit=1000),
+                    "studies": sorted(hop.studies),
+                }
+            )
+    keys = list(rows[0]) if rows else ["path"]
+    return Tabular(f"Paths from {_label(G, result.source)} to {_label(G, result.target)}", [Col(k) for k in keys], rows)
+
+
+def print_paths(G: Any, result: Any, fmt: str = "table") -> None:
+    """Print a :class:`~nibs_graph.queries.paths.PathResult` as a tree per path (or its hops as CSV/TSV)."""
+    if fmt != "table":
+        emit(paths_table(G, result), fmt)
+        return
     console = _console()
     header = (
         f"{len(result.paths)} of {result.total_found} path(s) from {_label(G, result.source)} to "
@@ -86,39 +123,109 @@ def print_paths(G: Any, result: Any) -> None:
         console.print(tree)
 
 
-def print_hubs(G: Any, items: list[Any]) -> None:
-    """Print hubs as a table."""
-    table = Table(title="Convergent hubs: entities reached by the most techniques", title_justify="left")
-    for col, just in (
-        ("#", "right"),
-        ("entity", "left"),
-        ("id", "left"),
-        ("techniques", "right"),
-        ("studies", "right"),
-        ("findings ↑/↓/=", "right"),
-        ("degree", "right"),
-        ("betweenness", "right"),
-        ("reached by", "left"),
-    ):
-        table.add_column(col, justify=just)  # type: ignore[arg-type]
-    for i, h in enumerate(items, 1):
-        dirs = "/".join(str(h.directions.get(d, 0)) for d in ("increased", "decreased", "unchanged"))
-        table.add_row(
-            str(i),
-            h.label,
-            h.id,
-            str(len(h.techniques)),
-            str(len(h.studies)),
-            dirs,
-            str(h.degree),
-            f"{h.betweenness:.3f}",
-            ", ".join(h.techniques),
+def hubs_table(items: list[Any]) -> Tabular:
+    """Hubs as a :class:`~nibs_graph.tabular.Tabular`."""
+    rows = [
+        {
+            "rank": i,
+            "entity": h.label,
+            "id": h.id,
+            "techniques": len(h.techniques),
+            "studies": len(h.studies),
+            "increased": h.directions.get("increased", 0),
+            "decreased": h.directions.get("decreased", 0),
+            "unchanged": h.directions.get("unchanged", 0),
+            "degree": h.degree,
+            "betweenness": f"{h.betweenness:.3f}",
+            "reached_by": list(h.techniques),
+        }
+        for i, h in enumerate(items, 1)
+    ]
+    findings = Col(
+        "findings",
+        "findings ↑/↓/=",
+        justify="right",
+        csv=False,
+        show=lambda r: f"{r['increased']}/{r['decreased']}/{r['unchanged']}",
+    )
+    return Tabular(
+        "Convergent hubs: entities reached by the most techniques",
+        [
+            Col("rank", "#", justify="right"),
+            Col("entity"),
+            Col("id"),
+            Col("techniques", justify="right"),
+            Col("studies", justify="right"),
+            findings,
+            Col("increased", table=False),
+            Col("decreased", table=False),
+            Col("unchanged", table=False),
+            Col("degree", justify="right", optional=True),
+            Col("betweenness", justify="right", optional=True),
+            Col("reached_by", "reached by", wrap=True),
+        ],
+        rows,
+    )
+
+
+def print_hubs(G: Any, items: list[Any], fmt: str = "table") -> None:
+    """Print hubs as a table (or CSV/TSV)."""
+    emit(hubs_table(items), fmt)
+
+
+def divergence_table(G: Any, d: Any) -> Tabular:
+    """One row per technique and downstream entity it continues into (an empty entity: it stops at the hub)."""
+    rows: list[dict[str, Any]] = []
+    for t, info in d.techniques.items():
+        base = {
+            "technique": _label(G, t),
+            "technique_id": t,
+            "hub": _label(G, d.hub),
+            "hub_directions": list(info["hub_directions"]),
+            "hub_studies": _studies(info["hub_evidence"]),
+        }
+        if not info["continues"]:
+            rows.append(base)
+        for entity, step in info["continues"].items():
+            rows.append(
+                base
+                | {
+                    "entity": _label(G, entity),
+                    "entity_id": entity,
+                    "route": " → ".join(_label(G, n) for n in d.downstream[entity]),
+                    "directions": list(step["directions"]),
+                    "same_study": bool(step["same_studies"]),
+                    "studies": _studies(step["evidence"]),
+                }
+            )
+    cols = [
+        Col(k)
+        for k in (
+            "technique",
+            "technique_id",
+            "hub",
+            "hub_directions",
+            "hub_studies",
+            "entity",
+            "entity_id",
+            "route",
+            "directions",
+            "same_study",
+            "studies",
         )
-    _console().print(table)
+    ]
+    return Tabular(f"Techniques that reach {_label(G, d.hub)} and where they go next", cols, rows)
 
 
-def print_divergence(G: Any, d: Any) -> None:
+def _studies(records: Any) -> list[str]:
+    return sorted({r["study_id"] for r in records if r.get("study_id")})
+
+
+def print_divergence(G: Any, d: Any, fmt: str = "table") -> None:
     """Print a divergence answer: per technique, the cascades it continues into; then the branches."""
+    if fmt != "table":
+        emit(divergence_table(G, d), fmt)
+        return
     console = _console()
     console.print(Text(f"Techniques that reach {_label(G, d.hub)} and where they go next", style="bold"))
     for t, info in d.techniques.items():
@@ -135,116 +242,167 @@ def print_divergence(G: Any, d: Any) -> None:
             node.add(Text(f"{arrows} {_label(G, entity)}   via {route}   ({_cite(step['evidence'], 3)}){same}"))
         console.print(node)
     if d.branches:
-        table = Table(title=f"Downstream of {_label(G, d.hub)}: which techniques go on", title_justify="left")
-        table.add_column("entity")
-        table.add_column("route")
-        table.add_column("reached by")
-        table.add_column("not by")
-        for b in d.branches:
-            table.add_row(
-                _label(G, b["entity"]),
-                " → ".join(_label(G, n) for n in b["route"]),
-                ", ".join(_label(G, t) for t in b["techniques"]),
-                ", ".join(_label(G, t) for t in b["not_reached_by"]),
-            )
-        console.print(table)
+        rows = [
+            {
+                "entity": _label(G, b["entity"]),
+                "route": " → ".join(_label(G, n) for n in b["route"]),
+                "reached_by": [_label(G, t) for t in b["techniques"]],
+                "not_reached_by": [_label(G, t) for t in b["not_reached_by"]],
+            }
+            for b in d.branches
+        ]
+        cols = [
+            Col("entity"),
+            Col("route", wrap=True),
+            Col("reached_by", "reached by", wrap=True),
+            Col("not_reached_by", "not by", wrap=True),
+        ]
+        emit(Tabular(f"Downstream of {_label(G, d.hub)}: which techniques go on", cols, rows))
 
 
-def print_contradictions(G: Any, items: list[Any]) -> None:
-    """Print contradictions as a table."""
-    table = Table(
-        title="Contradictions: one target, conflicting directions, one technique family", title_justify="left"
-    )
-    for col in ("target", "family", "kind", "sides", "what differs"):
-        table.add_column(col)
+def contradictions_table(G: Any, items: list[Any]) -> Tabular:
+    """Contradictions as a :class:`~nibs_graph.tabular.Tabular`."""
+    rows = []
     for c in items:
-        sides = "\n".join(
-            f"{_ARROWS[d]} " + "; ".join(sorted({f"{r['citation']} ({r['technique_label']})" for r in rows}))
-            for d, rows in c.sides.items()
+        sides = {
+            d: sorted({f"{r['citation']} ({r['technique_label']})" for r in side_rows})
+            for d, side_rows in c.sides.items()
+        }
+        rows.append(
+            {
+                "target": _label(G, c.target),
+                "target_id": c.target,
+                "family": c.family,
+                "kind": c.kind,
+                **{d: sides.get(d, []) for d in ("increased", "decreased", "unchanged")},
+                "differs": [k for k in c.differs if k != "study_id"] or ["same reported context"],
+            }
         )
-        differs = ", ".join(k for k in c.differs if k != "study_id") or "same reported context"
-        table.add_row(_label(G, c.target), c.family, c.kind, sides, differs)
-    _console().print(table)
-
-
-def print_evidence(G: Any, source: str, target: str, rows: list[dict[str, Any]]) -> None:
-    """Print evidence records as a table."""
-    table = Table(title=f"Evidence: {source} → {target}", title_justify="left")
-    if rows and rows[0].get("finding_id"):
-        for col in (
-            "finding",
-            "study",
-            "technique",
-            "arm",
-            "target as written",
-            "dir",
-            "measure",
-            "species",
-            "setting",
-            "comparison",
-            "source",
-        ):
-            table.add_column(col)
-        for r in rows:
-            table.add_row(
-                r["finding_id"],
-                r["citation"],
-                r["technique"],
-                r.get("protocol_label") or "",
-                r["target_label"],
-                _ARROWS[r["direction"]],
-                r["measure"],
-                r["species"],
-                r["setting"],
-                r["comparison"],
-                r["source"],
-            )
-    else:
-        for col in ("link", "relation", "source", "reference", "layer", "licence"):
-            table.add_column(col)
-        for r in rows:
-            table.add_row(
-                r["link_id"],
-                r["relation"],
-                str(r["source"]),
-                str(r.get("reference") or ""),
-                str(r["layer"]),
-                str(r["licence"]),
-            )
-    _console().print(table)
-
-
-def print_gaps(rows: list[Any], total: int) -> None:
-    """Print translational-gap rows as a table."""
-    table = Table(
-        title=f"Translational gaps: {len(rows)} of {total} technique → entity links, weakest human evidence first",
-        title_justify="left",
+    return Tabular(
+        "Contradictions: one target, conflicting directions, one technique family",
+        [
+            Col("target"),
+            Col("target_id", table=False),
+            Col("family"),
+            Col("kind"),
+            Col(
+                "sides",
+                csv=False,
+                wrap=True,
+                show=lambda r: "\n".join(
+                    f"{_ARROWS[d]} " + "; ".join(r[d]) for d in ("increased", "decreased", "unchanged") if r[d]
+                ),
+            ),
+            Col("increased", table=False),
+            Col("decreased", table=False),
+            Col("unchanged", table=False),
+            Col("differs", "what differs", wrap=True),
+        ],
+        rows,
     )
-    for col in ("technique", "entity", "dir", "best evidence", "studies", "human studies", "species", "settings"):
-        table.add_column(col)
-    for g in rows:
-        table.add_row(
-            g.technique,
-            g.entity,
-            "/".join(_ARROWS[d] for d in g.directions),
-            g.status,
-            str(len(g.studies)),
-            ", ".join(g.human_studies),
-            ", ".join(g.species),
-            ", ".join(g.settings),
+
+
+def print_contradictions(G: Any, items: list[Any], fmt: str = "table") -> None:
+    """Print contradictions as a table (or CSV/TSV)."""
+    emit(contradictions_table(G, items), fmt)
+
+
+def evidence_table(G: Any, title: str, rows: list[dict[str, Any]], by_target: bool = False) -> Tabular:
+    """Evidence records (findings or signalling statements) as a :class:`~nibs_graph.tabular.Tabular`.
+
+    ``by_target``: the records span several targets (``evidence TECHNIQUE`` / ``evidence ENTITY``), so the
+    target's name is a column and the summary counts the directions.
+    """
+    notes: list[str] = []
+    if rows and rows[0].get("finding_id"):
+        cols = [
+            Col("finding_id", "finding"),
+            Col("citation", "study"),
+            Col("study_id", table=False),
+            Col("technique"),
+            Col("protocol_label", "arm", wrap=True, optional=by_target),
+            Col("target_name", "target", table=by_target),
+            Col("target", "target_id", table=False),
+            Col("target_label", "target as written", wrap=True, optional=by_target),
+            Col("direction", "dir", csv=False, show=lambda r: _ARROWS[r["direction"]]),
+            Col("direction", "direction", table=False),
+            Col("measure", wrap=True),
+            Col("species", show=lambda r: str(r["species"]).replace("|", ", ")),
+            Col("setting", show=lambda r: str(r["setting"]).replace("|", ", ")),
+            Col("comparison", optional=True),
+            Col("source", wrap=True),
+            Col("doi", table=False),
+        ]
+        counts = {d: sum(r["direction"] == d for r in rows) for d in _ARROWS}
+        studies, targets = len({r["study_id"] for r in rows}), len({r["target"] for r in rows})
+        spread = ""
+        if by_target:
+            techniques = len({r["technique"] for r in rows})
+            spread = f" on {_n(targets, 'target')}" if targets > 1 else f" by {_n(techniques, 'technique')}"
+        notes.append(
+            f"{_n(len(rows), 'finding')} from {_n(studies, 'study', 'studies')}{spread}: "
+            f"{counts['increased']} increased, {counts['decreased']} decreased, {counts['unchanged']} no change"
         )
-    _console().print(table)
+    else:
+        cols = [
+            Col("link_id", "link"),
+            Col("relation"),
+            Col("source", wrap=True),
+            Col("reference", wrap=True),
+            Col("layer"),
+            Col("licence"),
+        ]
+    return Tabular(title, cols, rows, notes=notes)
 
 
-def print_info(info: dict[str, Any]) -> None:
-    """Print the ``info`` summary."""
-    table = Table(title="nibs-graph evidence base", title_justify="left", show_header=False)
-    table.add_column("what")
-    table.add_column("count", justify="right")
+def print_evidence(G: Any, source: str, target: str | None, rows: list[dict[str, Any]], fmt: str = "table") -> None:
+    """Print evidence records as a table (or CSV/TSV)."""
+    title = f"Evidence: {source} → {target}" if target else f"Evidence: {source}, every stimulation finding"
+    emit(evidence_table(G, title, rows, by_target=target is None), fmt)
+
+
+def gaps_table(rows: list[Any], total: int) -> Tabular:
+    """Translational-gap rows as a :class:`~nibs_graph.tabular.Tabular`."""
+    data = [g.to_dict() for g in rows]
+    return Tabular(
+        f"Translational gaps: {len(rows)} of {total} technique → entity links, weakest human evidence first",
+        [
+            Col("technique", table=False),
+            Col("technique_id", table=False),
+            Col("entity", table=False),
+            Col("entity_id", table=False),
+            Col("link", csv=False, show=lambda r: f"{r['technique']} → {r['entity']}"),
+            Col("directions", "dir", csv=False, show=lambda r: "/".join(_ARROWS[d] for d in r["directions"])),
+            Col("directions", table=False),
+            Col("status", "best evidence"),
+            Col("studies", "studies", csv=False, justify="right", show=lambda r: str(len(r["studies"]))),
+            Col("studies", table=False),
+            Col("human_studies", "human studies", wrap=True),
+            Col("no_change_studies", "no change in", wrap=True),
+            Col("species", wrap=True),
+            Col("settings", wrap=True),
+        ],
+        data,
+        notes=['"no change" findings count as evidence (dir =; "no change in" names their studies)'],
+    )
+
+
+def print_gaps(rows: list[Any], total: int, fmt: str = "table") -> None:
+    """Print translational-gap rows as a table (or CSV/TSV)."""
+    emit(gaps_table(rows, total), fmt)
+
+
+def info_table(info: dict[str, Any]) -> Tabular:
+    """The ``info`` summary as ``what, count`` rows."""
+    rows: list[dict[str, Any]] = []
     for key, value in info.items():
         if isinstance(value, dict):
-            for sub, count in value.items():
-                table.add_row(f"{key}: {sub}", str(count))
+            rows.extend({"what": f"{key}: {sub}", "count": count} for sub, count in value.items())
         else:
-            table.add_row(key, str(value))
-    _console().print(table)
+            rows.append({"what": key, "count": value})
+    return Tabular("nibs-graph evidence base", [Col("what"), Col("count", justify="right")], rows, show_header=False)
+
+
+def print_info(info: dict[str, Any], fmt: str = "table") -> None:
+    """Print the ``info`` summary."""
+    emit(info_table(info), fmt)

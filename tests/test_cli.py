@@ -172,11 +172,13 @@ def test_gaps(runner) -> None:  # type: ignore[no-untyped-def]
     result = runner.invoke(app, ["gaps", *T, "-f", "json"])
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert data["total"] == 5
+    assert data["total"] == 6  # iTBS → CREB is "no change" only, and counts
     assert data["links"][-1]["entity"] == "ERK2" and data["links"][-1]["status"] == "human"
     table = runner.invoke(app, ["gaps", *T, "--status", "human"])
     assert table.exit_code == 0 and "ERK2" in table.stdout and "beta2021" in table.stdout
-    assert runner.invoke(app, ["gaps", *T, "--target", "CREB"]).exit_code == 1
+    creb = runner.invoke(app, ["gaps", *T, "--target", "CREB"])
+    assert creb.exit_code == 0 and "alpha2020" in creb.stdout and "=" in creb.stdout
+    assert runner.invoke(app, ["gaps", *T, "--target", "TrkB"]).exit_code == 1
     bad = runner.invoke(app, ["gaps", *T, "--status", "clinical"])
     assert bad.exit_code == 2 and "allowed: human, human cells, animal only" in bad.stderr
 

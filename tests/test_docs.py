@@ -156,7 +156,7 @@ def _walk(
         return
     if not isinstance(value, dict):
         return
-    shape = SHAPES.get(kind or "", {})
+    shape = next((SHAPES[a] for a in (kind or "").split(" or ") if a in SHAPES), {})  # "node or null" too
     placeholder = next((k for k in children if k.startswith("<")), None)
     for key, item in value.items():
         name = key if key in children else placeholder if placeholder is not None else None

@@ -153,7 +153,9 @@ def test_translational_gaps(tiny_graph) -> None:  # type: ignore[no-untyped-def]
     assert rows[("anodal tDCS", "ERK2")].status == "human"
     assert rows[("anodal tDCS", "ERK2")].human_studies == ("beta2021",)
     assert rows[("iTBS", "BDNF")].status == "animal only" and rows[("iTBS", "BDNF")].species == ("rat",)
-    assert ("iTBS", "CREB") not in rows  # no change is not a link
+    # a "no change" finding is evidence: the link is listed, marked by its direction and study
+    assert rows[("iTBS", "CREB")].directions == ("unchanged",)
+    assert rows[("iTBS", "CREB")].no_change_studies == ("alpha2020",)
     assert ("anodal tDCS", "mTOR") not in rows  # a model-vs-wild-type difference is not a stimulation link
     assert [g.status for g in translational_gaps(tiny_graph)][-1] == "human"  # gaps first
     assert {g.technique for g in translational_gaps(tiny_graph, technique="TBS")} == {"iTBS", "cTBS"}

@@ -58,6 +58,7 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 def _run(runner, command: str, shown: list[str], tmp_path: Path, monkeypatch, port: int | None = None) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)  # commands that write files write them here
+    monkeypatch.setenv("COLUMNS", "100")  # the README shows output laid out for 100 columns (the piped default)
     (tmp_path / "queries").symlink_to(ROOT / "queries")
     if port is not None:
         command = command.replace(":8000/", f":{port}/")

@@ -196,8 +196,33 @@ def test_translational_gap_as_stated_in_the_readme(shipped_graph) -> None:  # ty
 
     links = translational_gaps(shipped_graph)
     human = [g for g in links if g.status == "human"]
-    assert {s for g in human for s in g.human_studies} == {"wang2011", "sun2016"}
+    assert {s for g in human for s in g.human_studies} == {"wang2011", "sun2016", "battaglia2007"}
     assert f"({len(human)} of {len(links)}, from" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_gaps_count_no_change_findings_as_evidence(shipped_graph) -> None:  # type: ignore[no-untyped-def]
+    """Thomson 2020's three "no change" findings in human cells (cTBS) make those links human-cell evidence."""
+    from nibs_graph.queries.gaps import translational_gaps
+
+    links = {g.entity: g for g in translational_gaps(shipped_graph, technique="cTBS")}
+    no_change = {e for e, g in links.items() if g.no_change_studies == ("thomson2020",)}
+    assert no_change == {"Bcl-2", "JNK2", "TrkB"}
+    assert all(links[e].status == "human cells" and links[e].directions == ("unchanged",) for e in no_change)
+    assert links["BDNF"].status == "animal only" and links["BDNF"].no_change_studies == ()
+
+
+def test_evidence_of_a_technique_and_of_an_entity(shipped_graph) -> None:  # type: ignore[no-untyped-def]
+    from nibs_graph.queries.evidence import evidence_of
+
+    ctbs = evidence_of(shipped_graph, "cTBS")
+    assert {r["target_name"] for r in ctbs} == {"BDNF", "tPA", "Bcl-2", "JNK2", "TrkB"}
+    assert sum(r["direction"] == "unchanged" for r in ctbs) == 3
+    records = shipped_graph.graph["findings"].values()
+    bdnf = evidence_of(shipped_graph, "BDNF")
+    expected = {r["finding_id"] for r in records if r["target"] == "HGNC:1033" and r["stimulation_effect"]}
+    assert {r["finding_id"] for r in bdnf} == expected
+    assert any(r["direction"] == "unchanged" for r in bdnf)
+    assert len({r["technique"] for r in bdnf}) >= 8
 
 
 def test_every_arrow_of_the_results_columns_is_a_row() -> None:

@@ -4,6 +4,8 @@
 >>> rows = evidence(load_graph(), "iTBS", "BDNF")
 >>> sorted({r["study_id"] for r in rows})[:1]
 ['ismail2024']
+>>> sorted({r["target_name"] for r in evidence_of(load_graph(), "cTBS") if r["direction"] == "unchanged"})[:2]
+['AMPA receptor', 'BDNF']
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 from ..resolve import resolve
 from ._common import evidence_item, technique_nodes_under
 
-__all__ = ["evidence"]
+__all__ = ["evidence", "evidence_of"]
 
 
 def evidence(G: Any, source: str, target: str, *, include_other: bool = False) -> list[dict[str, Any]]:
@@ -36,16 +38,7 @@ def evidence(G: Any, source: str, target: str, *, include_other: bool = False) -
                 continue
             if not record["stimulation_effect"] and not include_other:
                 continue
-            item = evidence_item(record)
-            item.update(
-                technique=G.nodes[record["technique"]]["label"],
-                protocol_label=record["protocol_label"],
-                comparison=record["comparison"],
-                stimulation_effect=record["stimulation_effect"],
-                time_point=record["time_point"],
-                region=record["region"],
-                context=record["context"],
-            )
+            item = _finding_item(G, record)
             rows.append(item)
         rows.sort(key=lambda r: (r["study_id"], r["finding_id"]))
     else:
@@ -55,3 +48,51 @@ def evidence(G: Any, source: str, target: str, *, include_other: bool = False) -
                 item["relation"] = data["relation"]
                 rows.append(item)
     return rows
+
+
+def evidence_of(G: Any, node: str, *, include_other: bool = False) -> list[dict[str, Any]]:
+    """Every stimulation finding of a technique or protocol (all its targets), or on an entity (all techniques).
+
+    "No change" findings are included, as in :func:`evidence`. A technique includes the techniques under it.
+    Records carry ``target`` (node id) and ``target_name`` (its label); they are sorted by target then study for a
+    technique or protocol, and by technique then study for an entity.
+    """
+    found = resolve(G, node)
+    kind = G.nodes[found].get("type")
+    if kind == "technique":
+        starts = set(technique_nodes_under(G, found))
+    elif kind == "protocol":
+        starts = {found}
+    else:
+        starts = set()
+    rows = []
+    for record in G.graph.get("findings", {}).values():
+        if starts:
+            if record["technique"] not in starts and record["protocol"] not in starts:
+                continue
+        elif record["target"] != found:
+            continue
+        if not record["stimulation_effect"] and not include_other:
+            continue
+        rows.append(_finding_item(G, record))
+    if starts:
+        rows.sort(key=lambda r: (r["target_name"].casefold(), r["study_id"], r["finding_id"]))
+    else:
+        rows.sort(key=lambda r: (r["technique"].casefold(), r["study_id"], r["finding_id"]))
+    return rows
+
+
+def _finding_item(G: Any, record: dict[str, Any]) -> dict[str, Any]:
+    item = evidence_item(record)
+    item.update(
+        technique=G.nodes[record["technique"]]["label"],
+        protocol_label=record["protocol_label"],
+        comparison=record["comparison"],
+        stimulation_effect=record["stimulation_effect"],
+        time_point=record["time_point"],
+        region=record["region"],
+        context=record["context"],
+        target=record["target"],
+        target_name=G.nodes[record["target"]]["label"],
+    )
+    return item

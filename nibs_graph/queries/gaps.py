@@ -1,6 +1,8 @@
 """Translational gaps: which technique → entity links rest on human evidence, and which on animals or cells only.
 
-Each stimulation link (technique → entity, increased or decreased) is classed by the best evidence behind it:
+Each stimulation link (technique → entity: increased, decreased or "no change") is classed by the best evidence
+behind it, "no change" findings counting as evidence (a human study that saw no change is human evidence; the
+link's ``no_change_studies`` name those studies):
 ``human`` (measured in people or human tissue: setting ``human``), ``human cells`` (human cell lines in vitro,
 including studies that do not say which of their preparations a finding comes from) or ``animal only`` (rodent
 in vivo, ex vivo or in vitro). Links supported by many animal studies but no human evidence
@@ -24,6 +26,7 @@ from ._common import technique_nodes_under
 __all__ = ["STATUSES", "Gap", "translational_gaps"]
 
 STATUSES = ("human", "human cells", "animal only")
+_DIRECTIONS = ("increased", "decreased", "unchanged")
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class Gap:
     human_studies: tuple[str, ...]
     species: tuple[str, ...]
     settings: tuple[str, ...]
+    no_change_studies: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON shape."""
@@ -89,7 +93,7 @@ def translational_gaps(
         for entity, keys in G.succ[t].items():
             if only is not None and entity != only:
                 continue
-            records = [e for d in ("increased", "decreased") if d in keys for e in keys[d]["evidence"]]
+            records = [e for d in _DIRECTIONS if d in keys for e in keys[d]["evidence"]]
             if not records:
                 continue
             gap = Gap(
@@ -98,13 +102,14 @@ def translational_gaps(
                 entity=G.nodes[entity]["label"],
                 entity_id=entity,
                 status=_status(records),
-                directions=tuple(d for d in ("increased", "decreased") if d in keys),
+                directions=tuple(d for d in _DIRECTIONS if d in keys),
                 studies=tuple(sorted({r["study_id"] for r in records})),
                 human_studies=tuple(
                     sorted({r["study_id"] for r in records if "human" in str(r["setting"]).split("|")})
                 ),
                 species=tuple(sorted({s for r in records for s in str(r["species"]).split("|") if s})),
                 settings=tuple(sorted({s for r in records for s in str(r["setting"]).split("|") if s})),
+                no_change_studies=tuple(sorted({r["study_id"] for r in records if r["direction"] == "unchanged"})),
             )
             if status is None or gap.status == status:
                 rows.append(gap)

@@ -1,0 +1,156 @@
+"""Output a new user meets first: help without stray backslashes, tables that fit, CSV/TSV on every tabular command."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nibs_graph.cli import app
+from nibs_graph.tabular import Col, Tabular, neutralise, render_text, to_delimited
+
+from .conftest import TINY
+
+NIBS = [sys.executable, "-m", "nibs_graph.cli"]
+
+# Every tabular command, with the JSON list its CSV rows correspond to (None: checked by hand below).
+TABULAR = [
+    (["hubs", "--top", "7"], "hubs"),
+    (["gaps", "--top", "9"], "links"),
+    (["contradictions"], "contradictions"),
+    (["evidence", "rTMS", "Akt"], "evidence"),
+    (["evidence", "cTBS"], "evidence"),
+    (["evidence", "BDNF"], "evidence"),
+    (["info"], None),
+    (["diverge", "BDNF"], None),
+    (["path", "iTBS", "mTOR"], None),
+]
+
+
+def _run(args: list[str], columns: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    if columns is not None:
+        env["COLUMNS"] = columns
+    return subprocess.run([*NIBS, *args], capture_output=True, text=True, env=env, check=False)
+
+
+def _commands() -> list[str]:
+    import typer.main
+
+    group = typer.main.get_command(app)
+    names = []
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        sub = getattr(command, "commands", None)
+        names.extend([f"{name} {s}" for s in sub] if sub else [name])
+    return names
+
+
+@pytest.mark.parametrize("command", _commands())
+def test_help_has_no_stray_backslash(runner, command: str) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, [*command.split(), "--help"])
+    assert result.exit_code == 0, result.output
+    assert "\\[" not in result.stdout
+    assert "[required]" in result.stdout or "[default:" in result.stdout or "--help" in result.stdout
+
+
+def test_help_of_path_in_a_real_process() -> None:
+    out = _run(["path", "--help"]).stdout
+    assert "\\" not in out and "[required]" in out and "[default: 4;" in out
+
+
+def test_evidence_fits_80_columns_with_every_id_whole() -> None:
+    """The issue's check: `COLUMNS=80 nibs-graph evidence rTMS Akt`, every line ≤ 80, every study id whole."""
+    result = _run(["evidence", "rTMS", "Akt"], columns="80")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    rows = json.loads(_run(["evidence", "rTMS", "Akt", "--format", "json"]).stdout)["evidence"]
+    assert len(rows) == 9
+    words = set(result.stdout.replace("·", " ").split())
+    for row in rows:
+        assert row["finding_id"] in words
+        assert row["citation"] in result.stdout
+    assert "…" not in result.stdout
+
+
+@pytest.mark.parametrize(("args", "key"), TABULAR, ids=[" ".join(a) for a, _ in TABULAR])
+def test_piped_output_defaults_to_100_columns(args: list[str], key: str | None) -> None:
+    result = _run(args)
+    assert result.returncode == 0, result.stderr
+    assert max(len(line) for line in result.stdout.splitlines()) <= 100, result.stdout
+    assert "…" not in result.stdout
+    wide = _run(args, columns="200")
+    assert max(len(line) for line in wide.stdout.splitlines()) <= 200
+
+
+@pytest.mark.parametrize(("args", "key"), TABULAR, ids=[" ".join(a) for a, _ in TABULAR])
+def test_every_tabular_command_writes_csv_and_tsv(runner, args: list[str], key: str | None) -> None:  # type: ignore[no-untyped-def]
+    as_csv = runner.invoke(app, [*args, "--format", "csv"])
+    as_tsv = runner.invoke(app, [*args, "--format", "tsv"])
+    assert as_csv.exit_code == 0 and as_tsv.exit_code == 0, as_csv.output
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    tsv_rows = list(csv.DictReader(io.StringIO(as_tsv.stdout), delimiter="\t", quoting=csv.QUOTE_NONE))
+    assert rows and len(rows) == len(tsv_rows)
+    assert list(rows[0]) == list(tsv_rows[0])
+    assert all(" " not in name for name in rows[0]), "CSV headers are machine keys"
+    if key is not None:
+        payload = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
+        assert len(rows) == len(payload[key])
+
+
+def test_path_csv_has_one_row_per_hop(runner) -> None:  # type: ignore[no-untyped-def]
+    payload = json.loads(runner.invoke(app, ["path", "iTBS", "mTOR", "--format", "json"]).stdout)
+    rows = list(csv.DictReader(io.StringIO(runner.invoke(app, ["path", "iTBS", "mTOR", "--format", "csv"]).stdout)))
+    assert len(rows) == sum(len(p["hops"]) for p in payload["paths"])
+    assert rows[0]["source_id"] == "nibs:iTBS" and rows[0]["studies"]
+
+
+def test_formula_cells_are_neutralised() -> None:
+    assert neutralise('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
+    assert neutralise("+1+2") == "'+1+2"
+    assert neutralise("@cmd") == "'@cmd"
+    assert neutralise("-2+3") == "'-2+3"
+    assert neutralise("\tx") == "'\tx"
+    assert neutralise(" =1") == "' =1"
+    assert neutralise("-0.25") == "-0.25" and neutralise(-3) == "-3" and neutralise("+5") == "+5"
+    assert neutralise("Table 2, row 4") == "Table 2, row 4"
+    t = Tabular("t", [Col("a"), Col("b")], [{"a": "=1+1", "b": "x\ty"}])
+    assert to_delimited(t, ",") == "a,b\n'=1+1,x\ty\n"
+    assert to_delimited(t, "\t") == "a\tb\n'=1+1\tx y\n"
+
+
+def test_formula_in_the_data_is_neutralised_end_to_end(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "data"
+    shutil.copytree(TINY, data)
+    findings = data / "findings.csv"
+    text = findings.read_text(encoding="utf-8")
+    findings.write_text(
+        text.replace(
+            "alpha2020-f01,alpha2020,alpha2020-itbs,iTBS,HGNC:1033,BDNF,",
+            "alpha2020-f01,alpha2020,alpha2020-itbs,iTBS,HGNC:1033,=cmd|' /C calc'!A0,",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["evidence", "iTBS", "BDNF", "--data", str(data), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    cells = [c for row in csv.reader(io.StringIO(result.stdout)) for c in row]
+    assert "'=cmd|' /C calc'!A0" in cells
+    assert not any(c.startswith(("=", "+", "@")) for c in cells)
+
+
+def test_narrow_table_becomes_blocks_and_wide_stays_a_table() -> None:
+    rows = [{"id": f"study{i}-f{i:02d}", "note": "a long note " * 4, "extra": "x"} for i in range(3)]
+    t = Tabular("t", [Col("id"), Col("note"), Col("extra", optional=True)], rows)
+    wide = render_text(t, 120)
+    assert "┃ id" in wide and "extra" in wide
+    narrow = render_text(t, 40)
+    assert "┃" not in narrow and all(len(line) <= 40 for line in narrow.splitlines())
+    assert all(r["id"] in narrow.split() for r in rows)
