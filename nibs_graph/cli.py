@@ -337,8 +337,17 @@ _register_optional_commands()
 
 
 def main() -> Any:
-    """Console-script entry point."""
-    return app()
+    """Console-script entry point: a missing optional dependency is one line naming its extra (exit 2)."""
+    from .cli_common import missing_extra
+
+    try:
+        return app()
+    except ModuleNotFoundError as exc:
+        message = missing_extra(exc)
+        if message is None:
+            raise
+        typer.echo(f"Error: {message}", err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -29,6 +29,7 @@ __all__ = [
     "fail",
     "graph_from_options",
     "library_errors",
+    "missing_extra",
     "show",
 ]
 
@@ -77,6 +78,44 @@ LayerOption = Annotated[
 ]
 
 
+#: Top-level module → the extra of pyproject.toml that installs it (``pip install 'nibs-graph[EXTRA]'``).
+OPTIONAL_MODULES = {
+    "pyvis": "viz",
+    "jinja2": "viz",
+    "markupsafe": "viz",
+    "matplotlib": "viz",
+    "numpy": "viz",
+    "starlette": "server",
+    "uvicorn": "server",
+    "pyoxigraph": "server",
+    "rustworkx": "scale",
+    "scipy": "scale",
+    "nbclient": "notebooks",
+    "nbformat": "notebooks",
+    "nbconvert": "notebooks",
+    "ipykernel": "notebooks",
+}
+
+
+def missing_extra(exc: BaseException) -> str | None:
+    """The one-line message for an import of an optional dependency that is not installed (else None).
+
+    >>> print(missing_extra(ModuleNotFoundError("No module named 'starlette'", name="starlette")))
+    this needs starlette, which is not installed: pip install 'nibs-graph[server]' (or '.[server]' in a checkout)
+    >>> missing_extra(ModuleNotFoundError("No module named 'nibs_graph.x'", name="nibs_graph.x")) is None
+    True
+    """
+    if not isinstance(exc, ModuleNotFoundError) or not exc.name:
+        return None
+    top = exc.name.split(".")[0]
+    extra = OPTIONAL_MODULES.get(top)
+    if extra is None:
+        return None
+    return (
+        f"this needs {top}, which is not installed: pip install 'nibs-graph[{extra}]' (or '.[{extra}]' in a checkout)"
+    )
+
+
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print ``message`` to standard error and exit with ``code``."""
     typer.echo(f"Error: {message}" if code == 2 else message, err=True)
@@ -92,6 +131,11 @@ def library_errors() -> Iterator[None]:
         fail(str(exc), 1)
     except NibsGraphError as exc:
         fail(str(exc), 2)
+    except ModuleNotFoundError as exc:
+        message = missing_extra(exc)
+        if message is None:
+            raise
+        fail(message, 2)
     except KeyboardInterrupt:
         fail("interrupted", 130)
     except BrokenPipeError:

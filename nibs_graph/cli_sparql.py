@@ -221,6 +221,8 @@ def serve(
     from .errors import StoreError
 
     with library_errors():
+        import uvicorn
+
         from .sparql.server import create_app
 
         if endpoint and store and store != "memory":
@@ -241,7 +243,6 @@ def serve(
             workers=workers,
         )
         app.state.pool.start()  # a store that cannot be opened is reported here, before listening
-    import uvicorn
 
     typer.echo(f"nibs-graph SPARQL endpoint on http://{host}:{port}/sparql (query page: http://{host}:{port}/)")
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn handles SIGINT itself; never a traceback

@@ -268,7 +268,7 @@ def test_missing_pyvis_is_a_clear_error(runner, tmp_path: Path, monkeypatch) -> 
     monkeypatch.setitem(sys.modules, "pyvis", None)  # as if the viz extra were not installed
     result = runner.invoke(app, ["export", "html", str(tmp_path / "g.html"), *T])
     assert result.exit_code == 2
-    assert "the HTML export needs pyvis: pip install 'nibs-graph[viz]'" in result.stderr
+    assert "the HTML export needs pyvis, which is not installed: pip install 'nibs-graph[viz]'" in result.stderr
     assert "Traceback" not in result.output
 
 

@@ -17,10 +17,10 @@ def require_modules(purpose: str, *modules: str) -> None:
 
     Examples
     --------
-    >>> require_modules("a figure", "no_such_module_here")
+    >>> require_modules("a figure", "no_such_module_here")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    nibs_graph.errors.ExportError: a figure needs no_such_module_here: pip install 'nibs-graph[viz]'
+    nibs_graph.errors.ExportError: a figure needs no_such_module_here, which is not installed: pip install ...
     """
     missing = []
     for name in modules:
@@ -29,4 +29,7 @@ def require_modules(purpose: str, *modules: str) -> None:
         except ImportError:
             missing.append(name)
     if missing:
-        raise ExportError(f"{purpose} needs {', '.join(missing)}: pip install 'nibs-graph[viz]'")
+        raise ExportError(
+            f"{purpose} needs {', '.join(missing)}, which is not installed: pip install 'nibs-graph[viz]'"
+            " (or '.[viz]' in a checkout)"
+        )
