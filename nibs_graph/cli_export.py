@@ -23,11 +23,21 @@ from .cli_common import DataOption, GraphOption, LayerOption, graph_from_options
 
 __all__ = ["register"]
 
-OutArgument = Annotated[Path, typer.Argument(help="The file to write (its folder must exist).", show_default=False)]
+OutArgument = Annotated[
+    Path, typer.Argument(help="The file to write (its folder must exist), or - for stdout.", show_default=False)
+]
 
 
 def _done(out: Path) -> None:
-    typer.echo(f"wrote {out} ({out.stat().st_size:,} bytes)")
+    if str(out) != "-":  # standard output carries the content itself
+        typer.echo(f"wrote {out} ({out.stat().st_size:,} bytes)")
+
+
+def _check(out: Path) -> None:
+    """Refuse a device, FIFO, socket or folder target before any work is done."""
+    from .export.atomic import check_target
+
+    check_target(out)
 
 
 def _rdf_command(fmt: str, what: str) -> Callable[..., None]:
@@ -41,6 +51,7 @@ def _rdf_command(fmt: str, what: str) -> Callable[..., None]:
                 raise _usage("--data and --graph cannot be used together: choose one source of the graph")
             if graph is not None and not graph.is_file():
                 raise _usage(f"--graph {graph}: no such file")
+            _check(out)
             export(fmt, out, data=data, graph_file=graph, layers=tuple(layer or ()))
         _done(out)
 
@@ -57,6 +68,7 @@ def _graph_command(fmt: str, what: str) -> Callable[..., None]:
         from .export.formats import to_cyjs, to_graphml
 
         with library_errors():
+            _check(out)
             G = graph_from_options(data, graph, layer)
             write_atomic(out, to_graphml(G) if fmt == "graphml" else to_cyjs(G))
         _done(out)
@@ -112,6 +124,7 @@ def html(
             fail(f"--species {species!r} is not allowed; allowed: {', '.join(vocab.SPECIES)}")
         if setting is not None and setting not in vocab.SETTINGS:
             fail(f"--setting {setting!r} is not allowed; allowed: {', '.join(vocab.SETTINGS)}")
+        _check(out)
         G = graph_from_options(data, graph, layer)
         write_html(
             G,
@@ -141,6 +154,7 @@ def matrix(
     from .export.figures import matrix_figure
 
     with library_errors():
+        _check(out)
         G = graph_from_options(data, graph, layer)
         matrix_figure(G, out, title=title)
     _done(out)
@@ -161,6 +175,7 @@ def hubs(
     from .export.figures import hubs_figure
 
     with library_errors():
+        _check(out)
         G = graph_from_options(data, graph, layer)
         hubs_figure(G, out, top=top, min_techniques=min_techniques, title=title)
     _done(out)
