@@ -11,11 +11,13 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cache import cached, file_digest
+from .cache import cached as _cached
+from .cache import file_digest
+from .graphcodec import decode_graph, encode_graph
 from .paths import default_data_dir
 from .projection import GraphData
 
@@ -26,6 +28,11 @@ if TYPE_CHECKING:
     from .records import EvidenceBase
 
 __all__ = ["load_evidence", "load_graph", "load_networkx", "load_rdf"]
+
+
+def cached(kind: str, key: str, build: Callable[[], GraphData], *, enabled: bool) -> GraphData:
+    """A projection from the cache, written as JSON (never pickle; see :mod:`nibs_graph.graphcodec`)."""
+    return _cached(kind, key, build, encode=encode_graph, decode=decode_graph, enabled=enabled)
 
 
 def load_evidence(data: Path | str | None = None, layers: Iterable[str] = ()) -> EvidenceBase:
@@ -74,7 +81,7 @@ def load_graph(
         persistent Oxigraph store for SPARQL). ``"auto"`` (default): ``"oxigraph"`` when ``findings.csv`` has more
         than :data:`nibs_graph.scale.AUTO_THRESHOLD` (5,000) lines and pyoxigraph is installed, else
         ``"memory"``. Both give the same projection; a graph file always uses ``"memory"``. The ``"oxigraph"``
-        engine pauses the garbage collector while it builds or unpickles the projection, then runs one full
+        engine pauses the garbage collector while it builds or decodes the projection, then runs one full
         collection so that its objects reach the oldest generation at once: on a million findings that is four
         million acyclic containers, which otherwise each young-generation collection would walk again.
 

@@ -323,7 +323,7 @@ def _register_optional_commands() -> None:
     """Add the command groups defined in their own modules (exports, figures, SPARQL, server)."""
     import importlib
 
-    for module in ("cli_export", "cli_sparql"):
+    for module in ("cli_export", "cli_sparql", "cli_cache"):
         try:
             mod = importlib.import_module(f"nibs_graph.{module}")
         except ModuleNotFoundError as exc:

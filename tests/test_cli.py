@@ -211,7 +211,7 @@ def test_non_conforming_graph_file_is_a_clean_error(runner, tmp_path) -> None:  
 def test_corrupt_cache_is_rebuilt_not_trusted(runner, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("NIBS_GRAPH_CACHE_DIR", str(tmp_path))
     assert runner.invoke(app, ["hubs", *T]).exit_code == 0
-    (entry,) = tmp_path.glob("*.pickle")
+    (entry,) = tmp_path.glob("*.nibs-cache")
     entry.write_bytes(b"not a pickle")
     result = runner.invoke(app, ["path", "iTBS", "mTOR", *T, "-f", "json"])
     assert result.exit_code == 0 and len(json.loads(result.stdout)["paths"]) == 2

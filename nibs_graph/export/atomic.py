@@ -154,16 +154,18 @@ untouched); to write to standard output give - as the file name
     return _resolve_target(Path(path))
 
 
-def _resolve_target(target: Path) -> Path:
+def _resolve_target(target: Path, follow_symlinks: bool = True) -> Path:
     """Follow a symbolic link to the file it names and refuse anything that is not a regular file."""
-    if target.is_symlink():
+    if follow_symlinks and target.is_symlink():
         target = Path(os.path.realpath(target))
     try:
-        info = os.stat(target)
+        info = os.stat(target, follow_symlinks=follow_symlinks)
     except (FileNotFoundError, NotADirectoryError):
         return target  # a new file (a missing folder is reported by the caller)
     except OSError as exc:
         raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
+    if stat.S_ISLNK(info.st_mode):
+        return target  # not followed: the rename replaces the link itself
     for test, kind in _KINDS:
         if test(info.st_mode):
             hint = "" if kind == "a folder" else "; to write to standard output give - as the file name"
@@ -171,7 +173,7 @@ def _resolve_target(target: Path) -> Path:
     return target
 
 
-def write_atomic(path: Path | str, content: Content, *, encoding: str = "utf-8") -> Path:
+def write_atomic(path: Path | str, content: Content, *, encoding: str = "utf-8", follow_symlinks: bool = True) -> Path:
     """Write ``content`` to ``path`` atomically and return the path.
 
     Parameters
@@ -185,6 +187,9 @@ def write_atomic(path: Path | str, content: Content, *, encoding: str = "utf-8")
         handle; if the callable raises, the exception propagates and nothing is replaced.
     encoding:
         The encoding of text content.
+    follow_symlinks:
+        False: a symbolic link at ``path`` is replaced by the new file instead of having its target replaced
+        (the cache writes so, so that a link planted in its folder cannot redirect a write).
 
     Returns
     -------
@@ -209,7 +214,7 @@ def write_atomic(path: Path | str, content: Content, *, encoding: str = "utf-8")
         _write_content(sys.stdout.buffer, content, encoding)
         return Path(STDOUT)
     given = Path(path)
-    target = _resolve_target(given)
+    target = _resolve_target(given, follow_symlinks)
     folder = target.parent
     if not folder.is_dir():
         raise ExportError(f"cannot write {target}: folder {folder} does not exist")
@@ -225,7 +230,7 @@ def write_atomic(path: Path | str, content: Content, *, encoding: str = "utf-8")
             with os.fdopen(fd, "wb") as handle:
                 _write_content(handle, content, encoding)
                 os.fsync(handle.fileno())
-            if target.exists():
+            if target.exists() and not target.is_symlink():
                 with contextlib.suppress(OSError):
                     os.chmod(tmp, target.stat().st_mode & 0o7777)
             os.replace(tmp, target)

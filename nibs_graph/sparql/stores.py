@@ -733,7 +733,8 @@ def load_projection(spec: str) -> GraphData:
     StoreError
         When the store cannot be opened or the endpoint cannot be reached or answers with an error.
     """
-    from ..cache import cached, file_digest
+    from ..api import cached
+    from ..cache import file_digest
     from ..projection import project
 
     store_spec = StoreSpec.parse(spec)
