@@ -139,7 +139,7 @@ def test_forms_and_variables() -> None:
     [
         ("SELEC * { ?s ?p ?o }", "syntax error at line 1, column 1"),
         ("SELECT * WHERE {\n  ?s ?p \n}", "syntax error at line"),
-        ("SELECT * { ?s unknownprefix:p ?o }", "Unknown namespace prefix : unknownprefix"),
+        ("SELECT * { ?s unknownprefix:p ?o }", "unknown prefix unknownprefix:"),
         ("", "the query is empty"),
         ("   \n ", "the query is empty"),
     ],
@@ -305,3 +305,147 @@ def test_format_names() -> None:
     assert format_from_name("json", "graph") == "jsonld"
     assert format_from_name("text/csv", "boolean") == "csv"
     assert format_from_name("csv", "graph") is None
+
+
+# ---------------------------------------------------------------------------------------------- soundness
+
+# Disguises of SERVICE that a lexer could miss. Each must be refused by the guard, or run by Oxigraph (the engine
+# of both local stores) without a connection to the listening socket.
+DISGUISES = [
+    "SELECT * { SERVICE <{E}> { ?s ?p ?o } }",
+    "select * { service <{E}> { ?s ?p ?o } }",
+    "SELECT * { SERVICE<{E}>{ ?s ?p ?o } }",
+    "SELECT * { SERVICEex:x { ?s ?p ?o } }",  # Oxigraph needs no word boundary after a keyword
+    "SELECT * { ?s ?p ?o.SERVICE <{E}> { ?s ?p ?o } }",
+    "SELECT * { ?s ?p 1 SERVICE <{E}> { ?s ?p ?o } } ",
+    "SELECT * { ?s ?p ?o }#\nSERVICE",
+    "SELECT * { ?s ?p ?o OPTIONAL { SERVICE SILENT <{E}> { ?s ?p ?o } } }",
+    "SELECT * { ?s ?p ?o MINUS{SERVICE <{E}>{?s ?p ?o}} }",
+    "SELECT * WHERE { ?s ?p ?o FILTER EXISTS{SERVICE <{E}>{?s ?p ?o}} }",
+    "SELECT * { ?s ?p ?o FILTER NOT EXISTS{SERVICE <{E}>{?s ?p ?o}} }",
+    "SELECT * { { SELECT * { SERVICE <{E}> { ?s ?p ?o } } } }",
+    "SELECT * { ?s ?p ?o \\u0053ERVICE <{E}> { ?s ?p ?o } }",
+    "SELECT * { ?s ?p ?o \\U00000053ERVICE <{E}> { ?s ?p ?o } }",
+    # '<' read as less-than by the engine while a lexer reads an IRI up to a later '>'
+    "SELECT * { ?s ?p ?o FILTER(?o<'>') SERVICE <{E}> { ?s ?p ?o } FILTER(?o != 'z') }",
+    "SELECT * { ?s ?p ?o FILTER(?o<2)SERVICE ex:#>\n{?a ?b ?c} }",
+    "SELECT * { ?s ?p ?o FILTER(?o<2)#>'''\nSERVICE <{E}> {?a ?b ?c}\n#''' }",
+    "SELECT * { ?s ?p ?o FILTER(?o<?o#>)\n&&?o<2)SERVICE ex:#>\n{ ?a ?b ?c } }",
+    "SELECT * { ?s ?p ?o FILTER(?o<(1)SERVICE ex:#>\n{ ?a ?b ?c } }",
+    "SELECT * { ?s ?p ?o BIND(1 AS ?c) FILTER(?o<2)SERVICE?c#>\n{?a ?b ?c} }",
+    # escaped characters in prefixed names are part of the name, not a string or a comment
+    "SELECT * { ?s ex:a\\' SERVICE <{E}> { ?s ?p ?o } ?s ex:b\\' ?o }",
+    "SELECT * { ?s ex:a\\# SERVICE <{E}> { ?s ?p ?o } }",
+    # keywords inside names, strings and comments are not keywords
+    "SELECT * { ?s ?p ?o . ?s ex:service ?service } # SERVICE <{E}> {}",
+    'SELECT * { ?s ?p "SERVICE <{E}> { ?s ?p ?o }" }',
+    "SELECT * { ?s ?p '''\nSERVICE <{E}> { ?s ?p ?o }\n''' }",
+    # the IRI of a FROM is a named graph to Oxigraph: it never fetches it, and the guard refuses it anyway
+    "SELECT * FROM <{E}> { ?s ?p ?o }",
+    "SELECT * FROMex:x { ?s ?p ?o }",
+]
+
+
+def test_every_disguised_service_is_refused_or_never_connects() -> None:
+    import socket
+    import threading
+
+    import pyoxigraph
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    listener.settimeout(0.2)
+    endpoint = f"http://127.0.0.1:{listener.getsockname()[1]}/sparql"
+    connections: list[object] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            connections.append(conn)
+            conn.close()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    store = pyoxigraph.Store()
+    store.add(pyoxigraph.Quad(pyoxigraph.NamedNode("urn:s"), pyoxigraph.NamedNode("urn:p"), pyoxigraph.Literal(1)))
+    outcomes = {}
+    try:
+        for template in DISGUISES:
+            text = template.replace("{E}", endpoint)
+            prefixes = {"ex": endpoint}
+            try:
+                checked = check_query(text, parse=False)
+            except QueryRefused as exc:
+                outcomes[template] = f"refused ({exc.reason})"
+                continue
+            before = len(connections)
+            try:
+                result = store.query(checked.text, prefixes={**checked.prefixes, **prefixes}, base_iri=endpoint)
+                list(result) if not isinstance(result, pyoxigraph.QueryBoolean) else bool(result)
+            except (SyntaxError, OSError, RuntimeError, ValueError):
+                pass
+            stop.wait(0.3)
+            outcomes[template] = "connected" if len(connections) > before else "ran, no connection"
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+    assert not [t for t, outcome in outcomes.items() if outcome == "connected"], outcomes
+    # the real SERVICE calls are refused as such
+    assert outcomes[DISGUISES[0]] == outcomes[DISGUISES[3]] == outcomes[DISGUISES[4]] == "refused (service)"
+    assert {outcomes[DISGUISES[i]] for i in (14, 16, 17, 19)} == {"refused (ambiguous)"}
+    # and what only looks like one runs
+    assert outcomes[DISGUISES[22]] == outcomes[DISGUISES[23]] == "ran, no connection"
+
+
+def test_an_iri_that_could_be_code_is_refused_with_advice_and_plain_iris_pass() -> None:
+    with pytest.raises(QueryRefused) as info:
+        check_query("SELECT * { ?s ?p ?o FILTER(?o<2)SERVICE?c#>\n{?a ?b ?c} }")
+    assert info.value.reason == "ambiguous" and "prefixed name" in str(info.value)
+    # the common cases: IRIs after an operator, in patterns, in VALUES and in function calls
+    for text in (
+        "SELECT * { ?s ?p ?o FILTER(?p = <https://w3id.org/nibs-graph/ontology#increases>) }",
+        "SELECT * { ?s <https://w3id.org/nibs-graph/ontology#increases> ?o }",
+        "SELECT * { VALUES ?t { <https://w3id.org/nibs-graph/ontology#iTBS> } ?t ?p ?o }",
+        "SELECT * { ?s ?p ?o FILTER(?o IN (<urn:a#1>, <urn:b#2>)) }",
+        'SELECT * { BIND(<http://www.w3.org/2001/XMLSchema#integer>("1") AS ?n) }',
+        "SELECT * { ?s ?p ?o FILTER(?o < 2 && ?o > 0) }",
+        "SELECT * { ?s ?p ?o FILTER(?o<2&&?o>0) }",
+        "SELECT * { ?s (<urn:p>|<urn:q>)+ ?o }",
+    ):
+        assert check_query(text).form == "SELECT", text
+
+
+def test_isolated_workers_cannot_reach_a_loopback_listener() -> None:
+    """Below the guard: a worker in its own network namespace cannot connect even to 127.0.0.1 of the host."""
+    import socket
+    import subprocess
+    import sys
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    port = listener.getsockname()[1]
+    code = (
+        "import socket, sys\n"
+        "from nibs_graph.sparql.worker import isolate_network\n"
+        "isolated = isolate_network()\n"
+        "try:\n"
+        f"    socket.create_connection(('127.0.0.1', {port}), timeout=2).close(); reached = True\n"
+        "except OSError:\n"
+        "    reached = False\n"
+        "print(isolated, reached)\n"
+    )
+    try:
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    finally:
+        listener.close()
+    isolated, reached = out.stdout.split()
+    if isolated == "False":
+        pytest.skip("this kernel does not allow unprivileged network namespaces: the guard is the only line here")
+    assert reached == "False"

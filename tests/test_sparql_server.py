@@ -218,11 +218,22 @@ def test_406_when_no_acceptable_format(memory_server: tuple[str, Any]) -> None:
         assert "available:" in reply.text
 
 
-def test_format_parameter_overrides_accept(memory_server: tuple[str, Any]) -> None:
-    reply = httpx.get(
-        memory_server[0] + "/sparql", params={"query": QUICK, "format": "csv"}, headers={"Accept": JSON_TYPE}
-    )
+def test_format_parameter_never_overrides_a_satisfiable_accept(memory_server: tuple[str, Any]) -> None:
+    url = memory_server[0] + "/sparql"
+    # an Accept that names a type we serve wins over format=
+    reply = httpx.get(url, params={"query": QUICK, "format": "csv"}, headers={"Accept": JSON_TYPE})
+    assert reply.status_code == 200 and reply.json() == {"head": {}, "boolean": True}
+    # a browser's Accept (only */* fits) lets format= choose
+    browser = "text/html,application/xhtml+xml,*/*;q=0.8"
+    reply = httpx.get(url, params={"query": QUICK, "format": "csv"}, headers={"Accept": browser})
     assert reply.status_code == 200 and reply.text == "_askResult\r\ntrue\r\n"
+    # SPARQLWrapper asking for N3: format=n3 (not served) with an Accept that lists Turtle gets Turtle, not 406
+    accept = "application/turtle,text/turtle,text/rdf+n3,application/n-triples,application/rdf+xml"
+    reply = httpx.get(url, params={"query": "DESCRIBE nibs:iTBS", "format": "n3"}, headers={"Accept": accept})
+    assert reply.status_code == 200 and reply.headers["content-type"].startswith("text/turtle")
+    # format= naming nothing we serve, and an Accept naming nothing either: 406
+    reply = httpx.get(url, params={"query": QUICK, "format": "n3"}, headers={"Accept": "image/png"})
+    assert reply.status_code == 406
 
 
 def test_415_for_unsupported_post_content_types(memory_server: tuple[str, Any]) -> None:
@@ -270,7 +281,7 @@ def test_400_for_missing_and_malformed_queries(memory_server: tuple[str, Any]) -
         assert reply.text.startswith("Error 400: ")
         assert "Traceback" not in reply.text and ".py" not in reply.text and "/work" not in reply.text
     assert "syntax error at line 1, column 1" in cases[3].text
-    assert "Unknown namespace prefix" in cases[5].text
+    assert "unknown prefix nope:" in cases[5].text
     assert "nested" in cases[6].text and "nested" in cases[7].text
 
 
@@ -572,3 +583,92 @@ def test_cors_when_configured() -> None:
         assert "POST" in preflight.headers["access-control-allow-methods"]
         other = httpx.get(url, params={"query": QUICK}, headers={"Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
+
+
+# ---------------------------------------------------------------------------------------------- encodings, base
+
+
+class _RawReply:
+    def __init__(self, status_code: int, text: str) -> None:
+        self.status_code = status_code
+        self.text = text
+
+
+def _raw_get(base: str, target: bytes) -> _RawReply:
+    """A GET whose request target holds bytes no HTTP client library sends (raw non-ASCII)."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: " + host.encode() + b"\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := conn.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return _RawReply(int(head.split()[1]), body.decode("utf-8", "replace"))
+
+
+def test_text_that_is_not_utf8_gets_400(server: tuple[str, Any]) -> None:
+    url = server[0] + "/sparql"
+    direct = "application/sparql-query"
+    form = "application/x-www-form-urlencoded"
+    cases = {
+        "UTF-16 declared": httpx.post(
+            url, content="ASK {}".encode("utf-16"), headers={"Content-Type": direct + "; charset=UTF-16"}
+        ),
+        "UTF-16LE, no BOM": httpx.post(
+            url, content="ASK {}".encode("utf-16-le"), headers={"Content-Type": direct + "; charset=utf-16le"}
+        ),
+        "ISO-8859-1 declared": httpx.post(
+            url, content="ASK {}".encode("latin-1"), headers={"Content-Type": direct + "; charset=ISO-8859-1"}
+        ),
+        "EBCDIC declared": httpx.post(
+            url, content="ASK {}".encode("cp500"), headers={"Content-Type": direct + "; charset=IBM500"}
+        ),
+        "Latin-1 bytes": httpx.post(
+            url, content='ASK { FILTER("é" != "") }'.encode("latin-1"), headers={"Content-Type": direct}
+        ),
+        "form %E9": httpx.post(url, content=b"query=ASK%20%7B%7D%E9", headers={"Content-Type": form}),
+        "form raw byte": httpx.post(url, content=b"query=ASK {} \xe9", headers={"Content-Type": form}),
+        "form UTF-16": httpx.post(
+            url, content="query=ASK {}".encode("utf-16"), headers={"Content-Type": form + "; charset=utf-16"}
+        ),
+        "GET %E9": httpx.get(url + "?query=ASK%20%7B%7D%20%23%E9"),
+        "GET raw byte": _raw_get(server[0], b"/sparql?query=ASK%20%7B%7D%20%23\xe9"),
+        "GET %E9 in another field": httpx.get(url + "?query=ASK%20%7B%7D&format=%E9"),
+    }
+    for name, reply in cases.items():
+        assert reply.status_code == 400, (name, reply.status_code, reply.text)
+        if name != "GET raw byte":  # refused by the HTTP server itself (h11: not a valid request target)
+            assert "UTF-8" in reply.text, (name, reply.text)
+    # UTF-8 itself, declared or not, percent-encoded or raw, is fine
+    good = [
+        httpx.post(url, content='ASK { FILTER("é" != "") }'.encode(), headers={"Content-Type": direct}),
+        httpx.post(
+            url, content='ASK { FILTER("é" != "") }'.encode(), headers={"Content-Type": direct + "; charset=utf-8"}
+        ),
+        httpx.post(url, content=b"query=ASK%20%7B%7D%20%23%C3%A9", headers={"Content-Type": form}),
+        httpx.get(url + "?query=ASK%20%7B%7D%20%23%C3%A9"),
+    ]
+    assert [reply.status_code for reply in good] == [200, 200, 200, 200]
+
+
+def test_relative_iris_resolve_against_the_endpoint_url(server: tuple[str, Any]) -> None:
+    from rdflib import Graph, URIRef
+
+    url = server[0] + "/sparql"
+    query = "CONSTRUCT { <s> <p> 1 } WHERE {}"
+    for media, parser in (("application/n-triples", "nt"), ("text/turtle", "turtle"), ("application/rdf+xml", "xml")):
+        reply = httpx.post(url, content=query, headers={"Content-Type": "application/sparql-query", "Accept": media})
+        assert reply.status_code == 200, reply.text
+        graph = Graph().parse(data=reply.content, format=parser)
+        assert {s for s, _, _ in graph} == {URIRef(server[0] + "/s")}, media
+
+
+def test_rows_without_bindings_are_kept(server: tuple[str, Any]) -> None:
+    url = server[0] + "/sparql"
+    for query, rows in (
+        ("SELECT ?x WHERE { VALUES ?x { UNDEF 1 } }", 2),
+        ("SELECT * {}", 1),
+        ("SELECT * WHERE { nibs:iTBS nibs:increases HGNC:1033 }", 1),
+    ):
+        reply = httpx.get(url, params={"query": query}, headers={"Accept": JSON_TYPE})
+        assert len(reply.json()["results"]["bindings"]) == rows, query

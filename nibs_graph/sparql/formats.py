@@ -18,12 +18,12 @@ True
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
+
+from ..errors import QueryError
 
 __all__ = [
     "FORMAT_NAMES",
@@ -32,7 +32,9 @@ __all__ = [
     "RESULTS_FORMATS",
     "QueryResult",
     "Term",
+    "Unrepresentable",
     "bnode",
+    "choose_format",
     "content_type",
     "format_from_name",
     "literal",
@@ -257,13 +259,44 @@ def _json(result: QueryResult) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+#: Characters XML 1.0 cannot carry, even as character references.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+class Unrepresentable(QueryError):
+    """A result holding a character the chosen format cannot carry (XML 1.0 and U+0001, for example): HTTP 406."""
+
+    status = 406
+    reason = "unrepresentable"
+
+
+def _xml_text(value: str, where: str) -> str:
+    r"""``value`` escaped for XML text or a quoted attribute, carriage returns as ``&#13;`` (XML reads a raw CR as LF).
+
+    >>> _xml_text('a\r\nb <c> & "d"', "x")
+    'a&#13;\nb &lt;c&gt; &amp; &quot;d&quot;'
+    >>> _xml_text("a\x01", "?x")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    nibs_graph.sparql.formats.Unrepresentable: the result cannot be written as XML: ?x holds U+0001, ...
+    """
+    bad = _NOT_XML.search(value)
+    if bad is not None:
+        raise Unrepresentable(
+            f"the result cannot be written as XML: {where} holds U+{ord(bad.group()):04X}, a character XML 1.0 "
+            "cannot carry; ask for JSON, CSV or TSV (or N-Triples / Turtle for a graph)"
+        )
+    escaped = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return escaped.replace("\r", "&#13;")
+
+
 def _xml(result: QueryResult) -> bytes:
     out = ['<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n']
     if result.kind == "boolean":
         out.append(f"<head/>\n<boolean>{'true' if result.boolean else 'false'}</boolean>\n</sparql>\n")
         return "".join(out).encode("utf-8")
     out.append("<head>")
-    out.extend(f"<variable name={quoteattr(v)}/>" for v in result.variables)
+    out.extend(f'<variable name="{_xml_text(v, "a variable name")}"/>' for v in result.variables)
     out.append("</head>\n<results>\n")
     for row in result.rows:
         out.append("<result>")
@@ -271,33 +304,38 @@ def _xml(result: QueryResult) -> bytes:
             term = row.get(name)
             if term is None:
                 continue
-            out.append(f"<binding name={quoteattr(name)}>")
+            where = "?" + name
+            out.append(f'<binding name="{_xml_text(name, where)}">')
             kind = term["type"]
             if kind == "uri":
-                out.append(f"<uri>{escape(term['value'])}</uri>")
+                out.append(f"<uri>{_xml_text(term['value'], where)}</uri>")
             elif kind == "bnode":
-                out.append(f"<bnode>{escape(term['value'])}</bnode>")
+                out.append(f"<bnode>{_xml_text(term['value'], where)}</bnode>")
             else:
                 attrs = ""
                 if term.get("xml:lang"):
-                    attrs = f" xml:lang={quoteattr(term['xml:lang'])}"
+                    attrs = f' xml:lang="{_xml_text(term["xml:lang"], where)}"'
                 elif term.get("datatype"):
-                    attrs = f" datatype={quoteattr(term['datatype'])}"
-                out.append(f"<literal{attrs}>{escape(term['value'])}</literal>")
+                    attrs = f' datatype="{_xml_text(term["datatype"], where)}"'
+                out.append(f"<literal{attrs}>{_xml_text(term['value'], where)}</literal>")
             out.append("</binding>")
         out.append("</result>\n")
     out.append("</results>\n</sparql>\n")
     return "".join(out).encode("utf-8")
 
 
+def _csv_field(value: str) -> str:
+    if any(c in value for c in ',"\r\n'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
 def _csv(result: QueryResult) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    """SPARQL 1.1 CSV: fields quoted only when they hold a comma, quote or line break; unbound is an empty field
+    (so a row where every variable is unbound is an empty line, as other engines write it)."""
     if result.kind == "boolean":
-        writer.writerow(["_askResult"])
-        writer.writerow(["true" if result.boolean else "false"])
-        return buffer.getvalue().encode("utf-8")
-    writer.writerow(result.variables)
+        return f"_askResult\r\n{'true' if result.boolean else 'false'}\r\n".encode()
+    lines = [",".join(_csv_field(v) for v in result.variables)]
     for row in result.rows:
         cells = []
         for name in result.variables:
@@ -307,9 +345,9 @@ def _csv(result: QueryResult) -> bytes:
             elif term["type"] == "bnode":
                 cells.append("_:" + term["value"])
             else:
-                cells.append(term["value"])
-        writer.writerow(cells)
-    return buffer.getvalue().encode("utf-8")
+                cells.append(_csv_field(term["value"]))
+        lines.append(",".join(cells))
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
 def _tsv(result: QueryResult) -> bytes:
@@ -328,9 +366,14 @@ def _ntriples(result: QueryResult) -> bytes:
 
 def _rdflib_format(name: str) -> Any:
     def render_graph(result: QueryResult) -> bytes:
+        if name == "xml":  # a CR can only come from a literal: written as a reference, like every XML writer must
+            for triple in result.triples:
+                for position, term in zip(("subject", "predicate", "object"), triple, strict=True):
+                    _xml_text(term["value"], f"a triple's {position}")
         g = result.to_rdflib()
         data = g.serialize(format=name, encoding="utf-8")
-        return data if isinstance(data, bytes) else data.encode("utf-8")
+        data = data if isinstance(data, bytes) else data.encode("utf-8")
+        return data.replace(b"\r", b"&#13;") if name == "xml" else data
 
     return render_graph
 
@@ -419,11 +462,12 @@ def _match_quality(media: str, ranges: list[tuple[str, float, int]]) -> tuple[fl
     return best[1], best[0]
 
 
-def negotiate(accept: str | None, kind: str) -> str | None:
+def negotiate(accept: str | None, kind: str, *, wildcards: bool = True) -> str | None:
     """Choose a format for a result of ``kind`` (``bindings``, ``boolean``, ``graph``) from an ``Accept`` header.
 
     Returns the format name, or None when nothing acceptable can be served (HTTP 406). A missing or empty header
-    accepts anything (SPARQL JSON for tables, Turtle for graphs).
+    accepts anything (SPARQL JSON for tables, Turtle for graphs). Without ``wildcards``, only ranges that name a
+    type (``text/*`` or a full media type) count.
 
     Examples
     --------
@@ -446,7 +490,7 @@ def negotiate(accept: str | None, kind: str) -> str | None:
     chosen = None
     for order, (media, fmt) in enumerate(candidates):
         q, specificity = _match_quality(media, ranges)
-        if specificity < 0 or q <= 0:
+        if specificity < 0 or q <= 0 or (not wildcards and specificity < 1):
             continue
         # higher q first, then a range that names the type over a wildcard, then the server's preference
         key = (q, specificity, -order)
@@ -470,3 +514,32 @@ def format_from_name(name: str, kind: str) -> str | None:
     fmt = _ALIASES.get(name.split(";")[0].strip())
     allowed = GRAPH_FORMATS if key == "graph" else RESULTS_FORMATS
     return fmt if fmt in allowed else None
+
+
+def choose_format(accept: str | None, name: str | None, kind: str) -> str | None:
+    """The format of an answer from the ``Accept`` header and a ``format`` / ``output`` parameter.
+
+    ``Accept`` wins when a media range that names a type (not only ``*/*``) can be served; otherwise the
+    parameter, when it names a format that fits; otherwise ``Accept`` with its wildcards. So ``format=`` never
+    overrides an ``Accept`` that can be satisfied (SPARQLWrapper sends ``format=n3`` with an ``Accept`` listing
+    Turtle), and a browser (``*/*``) still gets the format the page asks for. None means 406.
+
+    >>> choose_format("text/turtle, application/rdf+xml;q=0.5", "n3", "graph")
+    'turtle'
+    >>> choose_format("text/html,application/xhtml+xml,*/*;q=0.8", "csv", "bindings")
+    'csv'
+    >>> choose_format(None, "tsv", "bindings"), choose_format("image/png", "json", "bindings")
+    ('tsv', 'json')
+    >>> choose_format("application/sparql-results+json", "csv", "bindings")
+    'json'
+    >>> choose_format("image/png", "n3", "graph") is None
+    True
+    """
+    specific = negotiate(accept, kind, wildcards=False) if accept and accept.strip() else None
+    if specific is not None:
+        return specific
+    if name:
+        named = format_from_name(name, kind)
+        if named is not None:
+            return named
+    return negotiate(accept, kind)

@@ -118,13 +118,64 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
+class BadEncoding(ValueError):
+    """A request whose body, query string or form fields are not UTF-8 (HTTP 400)."""
+
+
 def _decode(body: bytes, content_type: str) -> str:
-    charset = "utf-8"
+    """The body as text: UTF-8 only (a declared ``charset`` other than UTF-8 or US-ASCII is refused).
+
+    >>> _decode("é".encode(), "application/sparql-query; charset=UTF-8")
+    'é'
+    >>> _decode(b"ASK {}", 'application/sparql-query; charset="utf-16"')
+    Traceback (most recent call last):
+    ...
+    nibs_graph.sparql.server.BadEncoding: the request body is declared as utf-16: only UTF-8 is accepted
+    """
     for param in content_type.split(";")[1:]:
         key, _, value = param.partition("=")
-        if key.strip().lower() == "charset" and value.strip():
-            charset = value.strip().strip('"')
-    return body.decode(charset)
+        charset = value.strip().strip('"').lower()
+        if key.strip().lower() == "charset" and charset not in ("utf-8", "utf8", "us-ascii", "ascii"):
+            declared = charset or "an empty charset"
+            raise BadEncoding(f"the request body is declared as {declared}: only UTF-8 is accepted")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadEncoding(f"the request body is not valid UTF-8 (byte {exc.start})") from None
+
+
+def _form(text: str, where: str) -> dict[str, list[str]]:
+    """Form fields (``a=1&b=2``) whose percent-escapes must decode as UTF-8.
+
+    >>> _form("query=ASK%20%7B%7D", "the body")
+    {'query': ['ASK {}']}
+    >>> _form("query=%E9", "the query string")
+    Traceback (most recent call last):
+    ...
+    nibs_graph.sparql.server.BadEncoding: the query string has a percent-escape that is not UTF-8 (query=%E9...)
+    """
+    try:
+        return parse_qs(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        bad = next((part for part in text.split("&") if not _decodes(part)), text)
+        raise BadEncoding(f"{where} has a percent-escape that is not UTF-8 ({bad[:40]}...)") from None
+
+
+def _decodes(part: str) -> bool:
+    try:
+        parse_qs(part, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _query_string(request: Request) -> dict[str, list[str]]:
+    raw = request.scope.get("query_string", b"")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadEncoding("the query string is not valid UTF-8") from None
+    return _form(text, "the query string")
 
 
 def _service_description(request: Request, config: ServerConfig, info: dict[str, Any]) -> Any:
@@ -252,17 +303,23 @@ def create_app(
     page_cache: dict[str, tuple[str, str]] = {}
 
     async def sparql(request: Request) -> Response:
-        params = request.query_params
+        try:
+            return await answer(request)
+        except BadEncoding as exc:
+            return _error(400, str(exc))
+
+    async def answer(request: Request) -> Response:
+        params = _query_string(request)
         accept = request.headers.get("accept")
         if request.method in ("GET", "HEAD"):
             if "update" in params:
                 return _error(403, "this endpoint is read-only: SPARQL Update is refused")
-            queries = params.getlist("query")
+            queries = params.get("query", [])
             if not queries:
                 if len(params):
                     return _error(400, "missing query parameter")
                 return _describe(request, accept)
-            fields: dict[str, list[str]] = {k: params.getlist(k) for k in params}
+            fields: dict[str, list[str]] = dict(params)
         elif request.method == "POST":
             raw_type = request.headers.get("content-type", "")
             media = raw_type.split(";")[0].strip().lower()
@@ -277,13 +334,10 @@ def create_app(
             body = await _read_body(request, config.max_request_bytes)
             if body is None:
                 return _error(413, f"the request is larger than {config.max_request_bytes} bytes")
-            try:
-                text = _decode(body, raw_type)
-            except (UnicodeDecodeError, LookupError):
-                return _error(400, "the request body is not valid UTF-8 text")
-            fields = {k: params.getlist(k) for k in params}
+            text = _decode(body, raw_type)
+            fields = dict(params)
             if media == "application/x-www-form-urlencoded":
-                for key, values in parse_qs(text, keep_blank_values=True).items():
+                for key, values in _form(text, "the form body").items():
                     fields.setdefault(key, []).extend(values)
                 if "update" in fields:
                     return _error(403, "this endpoint is read-only: SPARQL Update is refused")
@@ -302,7 +356,15 @@ def create_app(
                 return _error(400, f"{key} is refused: this endpoint holds only its default graph")
         formats = fields.get("format") or fields.get("output") or []
         fmt = formats[0] if formats else None
-        job = Job(query, accept=accept, fmt=fmt, max_rows=config.max_results, max_bytes=config.max_request_bytes)
+        base = str(request.url.replace(query="", fragment=""))
+        job = Job(
+            query,
+            accept=accept,
+            fmt=fmt,
+            max_rows=config.max_results,
+            max_bytes=config.max_request_bytes,
+            base=base,
+        )
         reply = await pool.run(job, timeout=config.timeout)
         headers = {**_COMMON_HEADERS, "Vary": "Accept", "Cache-Control": "no-store"}
         if reply.status == 503:

@@ -1,7 +1,7 @@
 """Where SPARQL queries run: one :class:`Store` interface, three implementations, all guarded the same way.
 
-* :class:`MemoryStore` (the default): the canonical rdflib graph compiled from an evidence base (``--data``) or
-  read from a graph file (``--graph``), held in memory and queried with rdflib's engine.
+* :class:`MemoryStore` (the default): an in-memory Oxigraph store (pyoxigraph) loaded with the N-Triples the
+  streaming writer compiles from an evidence base (``--data``), or with a graph file (``--graph``).
 * :class:`OxigraphStore` (``--store oxigraph:DIR``): a persistent Oxigraph store queried with pyoxigraph. A new
   or empty ``DIR`` is bulk-loaded from the compiled graph (N-Triples → ``Store.bulk_load``) and reused
   afterwards; ``DIR/nibs-graph-store.json`` records the source and its data version, and the store is rebuilt
@@ -11,6 +11,9 @@
 
 Every query passes :func:`nibs_graph.sparql.guard.check_query` inside :meth:`Store.query` and
 :meth:`Store.construct`, whichever store runs it: updates, ``SERVICE`` and dataset clauses never reach an engine.
+Both local stores evaluate with Oxigraph, so they give the same answers (rows where every variable is unbound
+included) and the engine parses each query once; relative IRIs in a query are resolved against a base IRI (the
+endpoint's URL, or :data:`CLI_BASE` on the command line).
 
 :func:`load_projection` turns a store (``oxigraph:DIR`` or an endpoint URL) into the projection that ``path``,
 ``hubs`` and the other commands use, by fetching the triples the projection reads with two ``CONSTRUCT``
@@ -42,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import NibsGraphError, QueryError, StoreError
 from .formats import QueryResult, Term, bnode, literal, term_from_rdflib, uri
-from .guard import CheckedQuery, QueryRefused, check_query
+from .guard import CheckedQuery, QueryRefused, check_query, column_order, engine_error
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -50,6 +53,7 @@ if TYPE_CHECKING:
     from ..projection import GraphData
 
 __all__ = [
+    "CLI_BASE",
     "META_FILE",
     "PROJECTION_QUERIES",
     "MemoryStore",
@@ -61,7 +65,12 @@ __all__ = [
     "ensure_oxigraph",
     "load_projection",
     "open_store",
+    "source_ntriples",
 ]
+
+#: The base IRI of queries run outside the endpoint (``nibs-graph sparql``, the library): a relative IRI such as
+#: ``<s>`` becomes ``<https://w3id.org/nibs-graph/data/s>``, in the data namespace. The endpoint uses its own URL.
+CLI_BASE = "https://w3id.org/nibs-graph/data/"
 
 #: The file inside an Oxigraph store folder that records what was loaded into it.
 META_FILE = "nibs-graph-store.json"
@@ -165,14 +174,14 @@ class StoreSpec:
             return f"remote endpoint {self.location}"
         if self.kind == "oxigraph":
             return f"Oxigraph store {self.location}"
-        return f"in-memory rdflib graph of {self.graph_file or self.data or 'the shipped data'}"
+        return f"in-memory Oxigraph store of {self.graph_file or self.data or 'the shipped data'}"
 
 
 # ---------------------------------------------------------------------------------------------- interface
 
 
 class Store:
-    """One place where SPARQL queries run; subclasses implement :meth:`_execute` and :meth:`_construct`.
+    """One place where SPARQL queries run; subclasses implement :meth:`_execute`.
 
     Every public method checks the query with :func:`~nibs_graph.sparql.guard.check_query` first.
     """
@@ -183,14 +192,16 @@ class Store:
         """Named graphs a ``FROM`` / ``FROM NAMED`` may name (none: the data is in the default graph)."""
         return ()
 
-    #: Checked (parsed) queries kept per store, most recent last: a repeated query is not parsed again.
+    #: Checked queries kept per store, most recent last: a repeated query is not scanned again.
     CHECK_CACHE_SIZE = 256
+    #: Whether the guard has Oxigraph parse a query first (the local stores parse it when they run it).
+    PARSE_IN_GUARD = True
 
     def check(self, text: str, *, max_bytes: int | None = None) -> CheckedQuery:
         """Guard ``text`` for this store (see :func:`~nibs_graph.sparql.guard.check_query`).
 
-        Accepted queries are cached by their text (rdflib's parsed algebra is reusable, like a prepared query);
-        refusals are not cached, so every refused query is checked again.
+        Accepted queries are cached by their text; refusals are not cached, so every refused query is checked
+        again.
         """
         cache: OrderedDict[tuple[str, int | None], CheckedQuery] = self.__dict__.setdefault("_checked", OrderedDict())
         key = (text, max_bytes)
@@ -198,13 +209,13 @@ class Store:
         if hit is not None:
             cache.move_to_end(key)
             return hit
-        checked = check_query(text, max_bytes=max_bytes, known_graphs=self.known_graphs())
+        checked = check_query(text, max_bytes=max_bytes, known_graphs=self.known_graphs(), parse=self.PARSE_IN_GUARD)
         cache[key] = checked
         if len(cache) > self.CHECK_CACHE_SIZE:
             cache.popitem(last=False)
         return checked
 
-    def query(self, text: str | CheckedQuery, *, max_rows: int | None = None) -> QueryResult:
+    def query(self, text: str | CheckedQuery, *, max_rows: int | None = None, base: str | None = None) -> QueryResult:
         """Run a query and return its result in the engine-neutral shape.
 
         Parameters
@@ -213,16 +224,18 @@ class Store:
             The SPARQL query (or one already checked for this store).
         max_rows:
             Raise :class:`ResultTooLarge` rather than return more rows (or triples) than this.
+        base:
+            The base IRI relative IRIs in the query are resolved against (default :data:`CLI_BASE`).
         """
         checked = text if isinstance(text, CheckedQuery) else self.check(text)
-        return self._execute(checked, max_rows)
+        return self._execute(checked, max_rows, base or CLI_BASE)
 
     def construct(self, text: str) -> Graph:
         """Run a ``CONSTRUCT`` or ``DESCRIBE`` query and return an rdflib ``Graph``."""
         checked = self.check(text)
         if checked.kind != "graph":
             raise QueryError(f"expected a CONSTRUCT or DESCRIBE query, not {checked.form}")
-        return self._construct(checked)
+        return self.query(checked).to_rdflib()
 
     def data_version(self) -> str | None:
         """The data version the compiled graph records (``owl:versionInfo`` of the dataset), if any."""
@@ -247,10 +260,7 @@ class Store:
     def close(self) -> None:
         """Release the store (a no-op where nothing is held)."""
 
-    def _execute(self, checked: CheckedQuery, max_rows: int | None) -> QueryResult:
-        raise NotImplementedError
-
-    def _construct(self, checked: CheckedQuery) -> Graph:
+    def _execute(self, checked: CheckedQuery, max_rows: int | None, base: str) -> QueryResult:
         raise NotImplementedError
 
 
@@ -263,82 +273,7 @@ def _capped(items: Iterator[Any], max_rows: int | None) -> list[Any]:
     return taken
 
 
-# ---------------------------------------------------------------------------------------------- memory
-
-
-class MemoryStore(Store):
-    """The canonical rdflib graph in memory, queried with rdflib's SPARQL engine.
-
-    The graph is held as the default graph of an rdflib ``Dataset`` (so ``GRAPH ?g { }`` matches nothing rather
-    than failing).
-    """
-
-    kind = "memory"
-
-    def __init__(self, graph: Graph) -> None:
-        from rdflib import Dataset
-
-        self.dataset = Dataset()
-        for prefix, namespace in graph.namespaces():
-            self.dataset.bind(prefix, namespace, override=True, replace=True)
-        self.dataset.default_context.addN((s, p, o, self.dataset.default_context) for s, p, o in graph)
-        self._size = len(graph)
-
-    @classmethod
-    def from_source(
-        cls, data: Path | str | None = None, graph_file: Path | str | None = None, layers: Iterable[str] = ()
-    ) -> MemoryStore:
-        """Compile an evidence base (default: the shipped one), or read a graph file."""
-        from ..api import load_rdf
-
-        return cls(load_rdf(data, graph_file=graph_file, layers=tuple(layers)))
-
-    def triple_count(self) -> int:
-        """The number of triples in the default graph."""
-        return self._size
-
-    def _run(self, checked: CheckedQuery) -> Any:
-        parsed = checked.parsed
-        if parsed is None:
-            checked = self.check(checked.text)
-            parsed = checked.parsed
-        try:
-            return self.dataset.query(parsed)
-        except NibsGraphError:
-            raise
-        except Exception as exc:  # rdflib raises many types while evaluating (type errors are rows, not these)
-            raise QueryError(f"the query failed: {' '.join(str(exc).split())[:500]}") from None
-
-    def _execute(self, checked: CheckedQuery, max_rows: int | None) -> QueryResult:
-        result = self._run(checked)
-        try:
-            if checked.form == "ASK":
-                return QueryResult("ASK", boolean=bool(result.askAnswer))
-            if checked.form == "SELECT":
-                variables = [str(v) for v in (result.vars or ())]
-                rows = []
-                for row in _capped(iter(result), max_rows):
-                    values = row.asdict()
-                    rows.append({name: term_from_rdflib(values[name]) for name in variables if name in values})
-                return QueryResult("SELECT", variables=variables, rows=rows)
-            triples = _capped(iter(result.graph), max_rows)
-            return QueryResult(
-                checked.form,
-                triples=[(term_from_rdflib(s), term_from_rdflib(p), term_from_rdflib(o)) for s, p, o in triples],
-            )
-        except NibsGraphError:
-            raise
-        except Exception as exc:
-            raise QueryError(f"the query failed: {' '.join(str(exc).split())[:500]}") from None
-
-    def _construct(self, checked: CheckedQuery) -> Graph:
-        from ..rdf import bind_prefixes
-
-        graph = bind_prefixes(self._run(checked).graph)
-        return graph
-
-
-# ---------------------------------------------------------------------------------------------- oxigraph
+# ---------------------------------------------------------------------------------------------- oxigraph engine
 
 
 def _ox_term(term: Any) -> Term:
@@ -361,7 +296,99 @@ def _ox_term(term: Any) -> Term:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
-class OxigraphStore(Store):
+class _OxigraphEngine(Store):
+    """What both local stores share: queries evaluated by pyoxigraph on ``self.store``."""
+
+    PARSE_IN_GUARD = False
+    store: Any
+
+    def _run(self, checked: CheckedQuery, base: str) -> Any:
+        try:
+            return self.store.query(checked.text, prefixes=checked.prefixes, base_iri=base)
+        except SyntaxError as exc:
+            raise engine_error(exc, checked.text) from None
+        except (OSError, ValueError, TypeError, RuntimeError) as exc:
+            raise QueryError(f"the query failed: {exc}") from None
+
+    def _execute(self, checked: CheckedQuery, max_rows: int | None, base: str) -> QueryResult:
+        result = self._run(checked, base)
+        try:
+            if checked.form == "ASK":
+                return QueryResult("ASK", boolean=bool(result))
+            if checked.form == "SELECT":
+                engine = [v.value for v in result.variables]
+                columns = column_order(checked, engine)
+                rows = []
+                for solution in _capped(iter(result), max_rows):
+                    row = {}
+                    for name, value in zip(engine, solution, strict=True):
+                        if value is not None:
+                            row[name] = _ox_term(value)
+                    rows.append(row)
+                return QueryResult("SELECT", variables=list(columns), rows=rows)
+            triples = _capped(iter(result), max_rows)
+            return QueryResult(
+                checked.form,
+                triples=[(_ox_term(t.subject), _ox_term(t.predicate), _ox_term(t.object)) for t in triples],
+            )
+        except NibsGraphError:
+            raise
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise QueryError(f"the query failed: {exc}") from None
+
+    def triple_count(self) -> int:
+        """The number of triples (quads) in the store."""
+        return len(self.store)
+
+
+class MemoryStore(_OxigraphEngine):
+    """The compiled graph in an in-memory Oxigraph store, loaded from N-Triples.
+
+    Examples
+    --------
+    >>> MemoryStore(b"<urn:a> <urn:b> <urn:c> .").query("SELECT * { ?s ?p ?o }").rows[0]["s"]["value"]
+    'urn:a'
+    """
+
+    kind = "memory"
+
+    def __init__(self, ntriples: bytes) -> None:
+        import pyoxigraph
+
+        self.store = pyoxigraph.Store()
+        try:
+            self.store.bulk_load(input=ntriples, format=pyoxigraph.RdfFormat.N_TRIPLES)
+        except (SyntaxError, ValueError, OSError) as exc:
+            raise StoreError(f"loading the in-memory store failed: {exc}") from None
+
+    @classmethod
+    def from_source(
+        cls, data: Path | str | None = None, graph_file: Path | str | None = None, layers: Iterable[str] = ()
+    ) -> MemoryStore:
+        """Compile an evidence base (default: the shipped one) with the streaming writer, or read a graph file."""
+        return cls(source_ntriples(data, graph_file, layers))
+
+
+def source_ntriples(
+    data: Path | str | None = None, graph_file: Path | str | None = None, layers: Iterable[str] = ()
+) -> bytes:
+    """The N-Triples of an evidence base (the streaming writer of :mod:`nibs_graph.scale.stream`) or graph file."""
+    if graph_file is not None:
+        from ..rdf import read_graph
+
+        data_bytes = read_graph(graph_file).serialize(format="nt", encoding="utf-8")
+        return data_bytes if isinstance(data_bytes, bytes) else data_bytes.encode("utf-8")
+    import io
+
+    from ..paths import default_data_dir
+    from ..scale.stream import stream_ntriples
+
+    buffer = io.BytesIO()
+    stream_ntriples(Path(data) if data is not None else default_data_dir(), buffer, layers=tuple(layers))
+    return buffer.getvalue()
+
+
+class OxigraphStore(_OxigraphEngine):
     """A persistent Oxigraph store (a RocksDB folder) queried with pyoxigraph.
 
     Open one with :func:`open_store` (which builds or refreshes the folder first); ``read_only`` lets several
@@ -382,55 +409,6 @@ class OxigraphStore(Store):
     def known_graphs(self) -> tuple[str, ...]:
         """The store's named graphs (a query may name these in ``FROM``; Oxigraph never fetches them)."""
         return tuple(g.value for g in self.store.named_graphs() if type(g).__name__ == "NamedNode")
-
-    def _run(self, checked: CheckedQuery) -> Any:
-        try:
-            return self.store.query(checked.text, prefixes=checked.prefixes)
-        except SyntaxError as exc:
-            raise QueryRefused(f"invalid query: {exc}") from None
-        except (OSError, ValueError, TypeError, RuntimeError) as exc:
-            raise QueryError(f"the query failed: {exc}") from None
-
-    def _execute(self, checked: CheckedQuery, max_rows: int | None) -> QueryResult:
-        result = self._run(checked)
-        try:
-            if checked.form == "ASK":
-                return QueryResult("ASK", boolean=bool(result))
-            if checked.form == "SELECT":
-                variables = [v.value for v in result.variables]
-                rows = []
-                for solution in _capped(iter(result), max_rows):
-                    row = {}
-                    for name, value in zip(variables, solution, strict=True):
-                        if value is not None:
-                            row[name] = _ox_term(value)
-                    rows.append(row)
-                return QueryResult("SELECT", variables=variables, rows=rows)
-            triples = _capped(iter(result), max_rows)
-            return QueryResult(
-                checked.form,
-                triples=[(_ox_term(t.subject), _ox_term(t.predicate), _ox_term(t.object)) for t in triples],
-            )
-        except NibsGraphError:
-            raise
-        except (OSError, ValueError, RuntimeError) as exc:
-            raise QueryError(f"the query failed: {exc}") from None
-
-    def _construct(self, checked: CheckedQuery) -> Graph:
-        import pyoxigraph
-        from rdflib import Graph
-
-        from ..rdf import bind_prefixes
-
-        result = self._run(checked)
-        data = result.serialize(format=pyoxigraph.RdfFormat.N_TRIPLES) or b""
-        graph = bind_prefixes(Graph())
-        graph.parse(data=data, format="nt")
-        return graph
-
-    def triple_count(self) -> int:
-        """The number of triples (quads) in the store."""
-        return len(self.store)
 
     def close(self) -> None:
         """Drop the handle (RocksDB releases its lock when the object is collected)."""
@@ -524,12 +502,10 @@ def ensure_oxigraph(spec: StoreSpec) -> Path:
         )
     import pyoxigraph
 
-    from ..api import load_rdf
-
     if source["kind"] == "graph":
-        graph = load_rdf(graph_file=source["path"])
+        ntriples = source_ntriples(graph_file=source["path"])
     else:
-        graph = load_rdf(source["path"], layers=tuple(source.get("layers", ())))
+        ntriples = source_ntriples(source["path"], layers=tuple(source.get("layers", ())))
     started = time.perf_counter()
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -542,7 +518,7 @@ def ensure_oxigraph(spec: StoreSpec) -> Path:
         raise StoreError(f"cannot open the Oxigraph store {folder} for writing (is it in use?): {exc}") from None
     try:
         store.clear()
-        store.bulk_load(input=graph.serialize(format="nt", encoding="utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
+        store.bulk_load(input=ntriples, format=pyoxigraph.RdfFormat.N_TRIPLES)
         store.flush()
         triples = len(store)
     except (OSError, SyntaxError, ValueError) as exc:
@@ -644,15 +620,15 @@ class RemoteStore(Store):
             raise StoreError(f"cannot reach the SPARQL endpoint {self.url}: {exc}") from None
         return ctype.split(";")[0].strip().lower(), body
 
-    def _execute(self, checked: CheckedQuery, max_rows: int | None) -> QueryResult:
+    def _execute(self, checked: CheckedQuery, max_rows: int | None, base: str) -> QueryResult:
         if checked.kind == "graph":
-            graph = self._construct(checked)
+            graph = self._construct(checked, base)
             triples = _capped(iter(graph), max_rows)
             return QueryResult(
                 checked.form,
                 triples=[(term_from_rdflib(s), term_from_rdflib(p), term_from_rdflib(o)) for s, p, o in triples],
             )
-        ctype, body = self._post(checked.with_prologue(), "application/sparql-results+json")
+        ctype, body = self._post(checked.with_prologue(base), "application/sparql-results+json")
         try:
             payload = json.loads(body.decode("utf-8"))
         except ValueError:
@@ -673,13 +649,13 @@ class RemoteStore(Store):
             rows.append(row)
         return QueryResult("SELECT", variables=variables, rows=rows)
 
-    def _construct(self, checked: CheckedQuery) -> Graph:
+    def _construct(self, checked: CheckedQuery, base: str) -> Graph:
         from rdflib import Graph
 
         from ..rdf import bind_prefixes
 
         ctype, body = self._post(
-            checked.with_prologue(), "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+            checked.with_prologue(base), "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
         )
         fmt = {
             "application/n-triples": "nt",

@@ -10,9 +10,12 @@ Each worker opens the store itself (a spawned process, so no state is shared wit
 answers ``ready`` with the store's size and data version, then serves jobs one at a time: guard, execute,
 serialise (:func:`handle_job`). Workers also
 
+* for the local stores, move into their own network namespace where the kernel allows it
+  (:func:`isolate_network`): Oxigraph's own HTTP client could not reach anything even if the guard let a
+  ``SERVICE`` through; the ``ready`` message says whether it worked (``network_isolated``);
 * refuse network access from Python inside the process (an audit hook: ``socket.connect``,
-  ``socket.getaddrinfo`` and ``urllib.Request`` raise), a second line behind the guard for the local stores;
-* switch off rdflib's loading of graphs named in dataset clauses (``SPARQL_LOAD_GRAPHS``), a third;
+  ``socket.getaddrinfo`` and ``urllib.Request`` raise);
+* switch off rdflib's loading of graphs named in dataset clauses (``SPARQL_LOAD_GRAPHS``);
 * cap their address space (``RLIMIT_AS``), so a query that would exhaust memory fails alone.
 
 >>> from pathlib import Path
@@ -39,7 +42,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import NibsGraphError, QueryError, StoreError
-from .formats import GRAPH_FORMATS, MEDIA_TYPES, RESULTS_FORMATS, content_type, format_from_name, negotiate, render
+from .formats import (
+    GRAPH_FORMATS,
+    MEDIA_TYPES,
+    RESULTS_FORMATS,
+    Unrepresentable,
+    choose_format,
+    content_type,
+    render,
+)
 from .guard import QueryRefused
 from .stores import OxigraphStore, Store, StoreSpec, open_store
 
@@ -80,6 +91,8 @@ class Job:
         The result-size cap.
     max_bytes:
         The query-size cap.
+    base:
+        The base IRI relative IRIs in the query resolve against (the endpoint's URL).
     """
 
     query: str
@@ -87,6 +100,7 @@ class Job:
     fmt: str | None = None
     max_rows: int | None = None
     max_bytes: int | None = None
+    base: str | None = None
 
 
 @dataclass(frozen=True)
@@ -119,8 +133,8 @@ def handle_job(store: Store, job: Job) -> Reply:
     """Guard, run and serialise one query against ``store``; every failure becomes an error reply.
 
     Status codes: 200; 400 malformed, ``SERVICE``, unknown ``FROM`` graph, too many results or failed evaluation;
-    403 update; 406 no acceptable format; 413 query too long; 502 remote endpoint failure; 503 out of memory;
-    500 anything else (the message never carries a traceback or a file path).
+    403 update; 406 no acceptable format, or a character the format cannot carry; 413 query too long; 502 remote
+    endpoint failure; 503 out of memory; 500 anything else (the message never carries a traceback or a file path).
     """
     try:
         checked = store.check(job.query, max_bytes=job.max_bytes)
@@ -128,17 +142,19 @@ def handle_job(store: Store, job: Job) -> Reply:
         return Reply.error(exc.status, str(exc))
     except RecursionError:
         return Reply.error(400, "the query is nested too deeply for the parser")
-    fmt = format_from_name(job.fmt, checked.kind) if job.fmt else negotiate(job.accept, checked.kind)
+    fmt = choose_format(job.accept, job.fmt, checked.kind)
     if fmt is None:
         formats = GRAPH_FORMATS if checked.kind == "graph" else RESULTS_FORMATS
         offered = ", ".join(MEDIA_TYPES[f] for f in formats)
         asked = job.fmt or job.accept
         return Reply.error(406, f"a {checked.form} result cannot be served as {asked!r}; available: {offered}")
     try:
-        result = store.query(checked, max_rows=job.max_rows)
+        result = store.query(checked, max_rows=job.max_rows, base=job.base)
         body = render(result, fmt)
     except QueryRefused as exc:
         return Reply.error(exc.status, str(exc))
+    except Unrepresentable as exc:
+        return Reply.error(406, str(exc))
     except QueryError as exc:
         return Reply.error(400, str(exc))
     except StoreError as exc:
@@ -174,6 +190,25 @@ def _block_network(allowed_url: str | None) -> None:
     sys.addaudithook(hook)
 
 
+def isolate_network() -> bool:
+    """Move this process into new user and network namespaces (Linux), where no network exists but loopback.
+
+    A line below the guard that holds for code the audit hook cannot see: Oxigraph's Rust HTTP client (what
+    ``SERVICE`` would use) cannot reach any other process, not even one on 127.0.0.1 of the host. Must run while
+    the process has one thread. Returns False where the kernel does not allow it (then the guard is the line).
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        clone_newuser, clone_newnet = 0x10000000, 0x40000000
+        return bool(libc.unshare(clone_newuser | clone_newnet) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
 def _limit_memory(megabytes: int) -> None:
     if megabytes <= 0:
         return
@@ -201,11 +236,17 @@ def worker_main(conn: Any, spec: StoreSpec, memory_mb: int) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops its workers
     try:
+        isolated = spec.kind != "remote" and isolate_network()
         import rdflib.plugins.sparql
 
         rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
         store = _open_in_worker(spec)
-        info = {"pid": os.getpid(), "triples": store.triple_count(), "data_version": store.data_version()}
+        info = {
+            "pid": os.getpid(),
+            "triples": store.triple_count(),
+            "data_version": store.data_version(),
+            "network_isolated": isolated,
+        }
         _block_network(str(spec.location) if spec.kind == "remote" else None)
         if spec.kind != "oxigraph":  # RocksDB reserves address space of its own
             _limit_memory(memory_mb)
