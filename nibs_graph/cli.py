@@ -120,6 +120,13 @@ def hubs(
     min_techniques: Annotated[
         int, typer.Option("--min-techniques", min=1, help="Leave out entities reached by fewer techniques.")
     ] = 1,
+    null: Annotated[
+        int,
+        typer.Option(
+            "--null", min=0, help="Test each hub against N degree-preserving permutations of technique → target links."
+        ),
+    ] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the permutations (--null).")] = 0,
     data: DataOption = None,
     graph: GraphOption = None,
     layer: LayerOption = None,
@@ -127,12 +134,12 @@ def hubs(
     endpoint: EndpointOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Convergent hubs: molecules reached by the most techniques and studies."""
+    """Convergent hubs: molecules reached by the most techniques and studies (--null: tested against chance)."""
     from .queries.hubs import hubs as find_hubs
 
     with library_errors():
         G = graph_from_options(data, graph, layer, store, endpoint)
-        items = find_hubs(G, top=top, min_techniques=min_techniques)
+        items = find_hubs(G, top=top, min_techniques=min_techniques, null=null, seed=seed)
         if not items:
             raise NoResultError("no entity is reached by that many techniques")
         show(fmt, lambda: {"hubs": [h.to_dict() for h in items]}, "print_hubs", G, items)
@@ -323,7 +330,7 @@ def _register_optional_commands() -> None:
     """Add the command groups defined in their own modules (exports, figures, SPARQL, server)."""
     import importlib
 
-    for module in ("cli_export", "cli_sparql", "cli_cache"):
+    for module in ("cli_export", "cli_sparql", "cli_cache", "cli_protocols"):
         try:
             mod = importlib.import_module(f"nibs_graph.{module}")
         except ModuleNotFoundError as exc:

@@ -132,6 +132,7 @@ def hubs_table(items: list[Any]) -> Tabular:
             "id": h.id,
             "techniques": len(h.techniques),
             "studies": len(h.studies),
+            "measured": h.studies_measured,
             "increased": h.directions.get("increased", 0),
             "decreased": h.directions.get("decreased", 0),
             "unchanged": h.directions.get("unchanged", 0),
@@ -139,8 +140,21 @@ def hubs_table(items: list[Any]) -> Tabular:
             "betweenness": f"{h.betweenness:.3f}",
             "reached_by": list(h.techniques),
         }
+        | (
+            {
+                "null_p": h.null.p,
+                "null_z": h.null.z,
+                "null_mean": h.null.mean,
+                "null_sd": h.null.sd,
+                "permutations": h.null.permutations,
+                "seed": h.null.seed,
+            }
+            if h.null is not None
+            else {}
+        )
         for i, h in enumerate(items, 1)
     ]
+    with_null = any(h.null is not None for h in items)
     findings = Col(
         "findings",
         "findings ↑/↓/=",
@@ -156,15 +170,41 @@ def hubs_table(items: list[Any]) -> Tabular:
             Col("id"),
             Col("techniques", justify="right"),
             Col("studies", justify="right"),
+            Col("measured", justify="right"),
             findings,
             Col("increased", table=False),
             Col("decreased", table=False),
             Col("unchanged", table=False),
+            *(
+                [
+                    Col("null_p", "null p", justify="right", show=lambda r: f"{r['null_p']:.3f}"),
+                    Col(
+                        "null_z",
+                        "z",
+                        justify="right",
+                        show=lambda r: "–" if r["null_z"] is None else f"{r['null_z']:.2f}",
+                    ),
+                    Col("null_mean", table=False),
+                    Col("null_sd", table=False),
+                    Col("permutations", table=False),
+                    Col("seed", table=False),
+                ]
+                if with_null
+                else []
+            ),
             Col("degree", justify="right", optional=True),
             Col("betweenness", justify="right", optional=True),
             Col("reached_by", "reached by", wrap=True),
         ],
         rows,
+        notes=(
+            [
+                f"null: {items[0].null.permutations} degree-preserving permutations of the technique → target links "
+                f"(seed {items[0].null.seed}); p = (1 + #{{null ≥ observed}}) / (N + 1), one-sided"
+            ]
+            if with_null and items[0].null is not None
+            else []
+        ),
     )
 
 

@@ -1,0 +1,166 @@
+"""The protocol questions of ``nibs-graph``: ``synthesis``, ``protocols`` and their figures.
+
+``nibs-graph synthesis TARGET --by technique`` counts one vote per study and group by direction of effect, with a
+Wilson interval and a sign test; ``nibs-graph protocols TARGET --direction increased`` lists the stimulation arms
+that moved a target, grouped into parameter sets and ranked by agreeing studies;
+``nibs-graph figure effect-direction TARGET... FILE`` and ``nibs-graph figure dose TARGET FILE --param NAME`` draw
+them. A library error becomes a message and exit status 2, no answer exit status 1.
+
+Example::
+
+    nibs-graph synthesis BDNF --by technique
+    nibs-graph protocols BDNF --direction increased --param frequency_hz=5..
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from .cli_common import (
+    DataOption,
+    EndpointOption,
+    GraphOption,
+    LayerOption,
+    StoreOption,
+    emit_json,
+    graph_from_options,
+    library_errors,
+)
+from .errors import NoResultError, QueryError
+
+__all__ = ["register"]
+
+
+class TableFormat(StrEnum):
+    """Human table, JSON or CSV."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+TableFormatOption = Annotated[TableFormat, typer.Option("--format", "-f", help="Output format: table, json or csv.")]
+ParamOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--param",
+        help="Only evidence from protocol arms with this parameter: NAME=VALUE or NAME=MIN..MAX (either end open; "
+        "repeatable), e.g. frequency_hz=..1, intensity=90..120%RMT, polarity=anodal.",
+    ),
+]
+SpeciesOption = Annotated[str | None, typer.Option("--species", help="Only evidence in this species.")]
+SettingOption = Annotated[
+    str | None, typer.Option("--setting", help="Only evidence in this setting (in vitro, ex vivo, in vivo, human).")
+]
+
+
+def _check_filters(species: str | None, setting: str | None, param: list[str] | None) -> Any:
+    from . import vocab
+    from .queries.params import parse_params
+
+    if species is not None and species not in vocab.SPECIES:
+        raise QueryError(f"--species {species!r} is not allowed; allowed: {', '.join(vocab.SPECIES)}")
+    if setting is not None and setting not in vocab.SETTINGS:
+        raise QueryError(f"--setting {setting!r} is not allowed; allowed: {', '.join(vocab.SETTINGS)}")
+    return parse_params(param or ())
+
+
+def _neutral(value: Any) -> Any:
+    """A spreadsheet never runs a cell: text starting with = + - @ (or a tab / CR) is prefixed with a quote."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def write_csv(header: list[str], rows: list[list[Any]]) -> None:
+    """Write ``header`` and ``rows`` as CSV (RFC 4180) to standard output."""
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_neutral(v) for v in row])
+
+
+def _output(fmt: TableFormat, G: Any, result: Any, found: bool, name: str) -> None:
+    """Print ``result`` as JSON, CSV (``render_protocols.<name>_rows``) or a table (``print_<name>``, if found)."""
+    from . import render_protocols
+
+    if fmt is TableFormat.json:
+        emit_json(result.to_dict(G))
+    elif fmt is TableFormat.csv:
+        write_csv(*getattr(render_protocols, f"{name}_rows")(result))
+    elif found:
+        getattr(render_protocols, f"print_{name}")(G, result)
+
+
+def synthesis(
+    target: Annotated[str, typer.Argument(help="Target entity (BDNF, CREB, ERK1/2, HGNC:1033 ...).")],
+    by: Annotated[
+        str,
+        typer.Option("--by", help="Group by: technique, family, species, setting, model or param:NAME."),
+    ] = "technique",
+    species: SpeciesOption = None,
+    setting: SettingOption = None,
+    param: ParamOption = None,
+    data: DataOption = None,
+    graph: GraphOption = None,
+    layer: LayerOption = None,
+    store: StoreOption = None,
+    endpoint: EndpointOption = None,
+    fmt: TableFormatOption = TableFormat.table,
+) -> None:
+    """Synthesis by direction of effect: one vote per study and group, Wilson interval, sign test."""
+    from .queries.synthesis import check_grouping
+    from .queries.synthesis import synthesis as synthesise
+
+    with library_errors():
+        params = _check_filters(species, setting, param)
+        check_grouping(by)
+        G = graph_from_options(data, graph, layer, store, endpoint)
+        result = synthesise(G, target, by=by, species=species, setting=setting, params=params)
+        _output(fmt, G, result, bool(result.groups), "synthesis")
+        if not result.groups:
+            raise NoResultError(f"no stimulation finding on {G.nodes[result.target]['label']} with these filters")
+
+
+def protocols(
+    target: Annotated[str, typer.Argument(help="Target entity (BDNF, CREB, HGNC:1033 ...).")],
+    direction: Annotated[
+        str | None,
+        typer.Option("--direction", help="Only arms that showed this direction: increased, decreased, unchanged."),
+    ] = None,
+    species: SpeciesOption = None,
+    setting: SettingOption = None,
+    param: ParamOption = None,
+    data: DataOption = None,
+    graph: GraphOption = None,
+    layer: LayerOption = None,
+    store: StoreOption = None,
+    endpoint: EndpointOption = None,
+    fmt: TableFormatOption = TableFormat.table,
+) -> None:
+    """The protocol arms that moved a target, grouped into parameter sets and ranked by agreeing studies."""
+    from .queries.protocols import protocol_sets
+
+    with library_errors():
+        params = _check_filters(species, setting, param)
+        G = graph_from_options(data, graph, layer, store, endpoint)
+        result = protocol_sets(G, target, direction=direction, species=species, setting=setting, params=params)
+        _output(fmt, G, result, bool(result.sets), "protocols")
+        if not result.sets:
+            for note in result.notes:
+                typer.echo(f"note: {note}", err=True)
+            which = f" {direction}" if direction else ""
+            raise NoResultError(f"no protocol arm{which} on {G.nodes[result.target]['label']} with these filters")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``synthesis`` and ``protocols`` to the ``nibs-graph`` app."""
+    app.command("synthesis")(synthesis)
+    app.command("protocols")(protocols)
