@@ -207,7 +207,18 @@ def _examples(body: str) -> list[tuple[list[str], str]]:
 
 
 def test_json_doc_covers_every_json_command() -> None:
-    assert set(COMMANDS) == {"path", "hubs", "diverge", "contradictions", "evidence", "gaps", "validate", "info"}
+    assert set(COMMANDS) == {
+        "path",
+        "hubs",
+        "diverge",
+        "contradictions",
+        "evidence",
+        "gaps",
+        "synthesis",
+        "protocols",
+        "validate",
+        "info",
+    }
     assert set(SHAPES) == {"node", "evidence"}
 
 

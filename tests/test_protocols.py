@@ -404,3 +404,48 @@ def test_shipped_hubs_null(shipped_graph) -> None:  # type: ignore[no-untyped-de
         assert h.null.observed == len(h.techniques)
         assert 0 < h.null.p <= 1
         assert h.studies_measured >= len(h.studies)
+
+
+# ------------------------------------------------------------------------------------------ the example SPARQL queries
+
+
+@pytest.fixture(scope="module")
+def memory_store():  # type: ignore[no-untyped-def]
+    from nibs_graph.sparql.stores import StoreSpec, open_store
+
+    return open_store(StoreSpec())
+
+
+def _rows(store, name: str) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+    from nibs_graph.paths import queries_dir
+
+    result = store.query((queries_dir() / name).read_text(encoding="utf-8"))
+    return [{v: (row[v]["value"] if row.get(v) else None) for v in result.variables} for row in result.rows]
+
+
+def test_sparql_protocols_raising_bdnf_match_the_command(memory_store, shipped_graph) -> None:  # type: ignore[no-untyped-def]
+    rows = _rows(memory_store, "protocols_raising_bdnf.rq")
+    arms = {a.protocol for _, a in protocol_sets(shipped_graph, "BDNF", direction="increased").arms()}
+    assert {r["protocol"].split("/data/")[-1] for r in rows} == {a.replace("nibsdata:", "") for a in arms}
+
+
+def test_sparql_votes_per_study_match_the_synthesis(memory_store, shipped_graph) -> None:  # type: ignore[no-untyped-def]
+    rows = _rows(memory_store, "votes_per_study.rq")
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for r in rows:
+        counts.setdefault((r["technique"], r["study"]), {})[r["direction"].split("#")[-1]] = int(r["findings"])
+    votes = {(g.group, v.study_id): v.counts for g in synthesis(shipped_graph, "BDNF").groups for v in g.votes}
+    assert counts == votes
+
+
+def test_sparql_low_frequency_evidence_is_at_most_1_hz(memory_store, shipped_graph) -> None:  # type: ignore[no-untyped-def]
+    rows = _rows(memory_store, "low_frequency_evidence.rq")
+    assert rows and all(float(r["frequency_hz"]) <= 1 for r in rows)
+    assert {r["technique"] for r in rows} <= {"LF-rTMS", "rTMS", "HF-rTMS", "TBS", "iTBS", "cTBS"}
+
+
+def test_sparql_target_measured_vs_changed_match_hubs(memory_store, shipped_graph) -> None:  # type: ignore[no-untyped-def]
+    rows = {r["label"]: r for r in _rows(memory_store, "target_measured_vs_changed.rq")}
+    for h in hubs(shipped_graph, top=5):
+        assert int(rows[h.label]["techniques_changed"]) == len(h.techniques)
+        assert int(rows[h.label]["studies_measured"]) == h.studies_measured
