@@ -14,9 +14,6 @@ Example::
 
 from __future__ import annotations
 
-import csv
-import sys
-from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -24,8 +21,10 @@ import typer
 from .cli_common import (
     DataOption,
     EndpointOption,
+    FormatOption,
     GraphOption,
     LayerOption,
+    OutputFormat,
     StoreOption,
     emit_json,
     graph_from_options,
@@ -36,15 +35,6 @@ from .errors import NoResultError, QueryError
 __all__ = ["register"]
 
 
-class TableFormat(StrEnum):
-    """Human table, JSON or CSV."""
-
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-TableFormatOption = Annotated[TableFormat, typer.Option("--format", "-f", help="Output format: table, json or csv.")]
 ParamOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -70,33 +60,14 @@ def _check_filters(species: str | None, setting: str | None, param: list[str] | 
     return parse_params(param or ())
 
 
-def _neutral(value: Any) -> Any:
-    """A spreadsheet never runs a cell: text starting with = + - @ (or a tab / CR) is prefixed with a quote."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def write_csv(header: list[str], rows: list[list[Any]]) -> None:
-    """Write ``header`` and ``rows`` as CSV (RFC 4180) to standard output."""
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_neutral(v) for v in row])
-
-
-def _output(fmt: TableFormat, G: Any, result: Any, found: bool, name: str) -> None:
-    """Print ``result`` as JSON, CSV (``render_protocols.<name>_rows``) or a table (``print_<name>``, if found)."""
+def _output(fmt: OutputFormat, G: Any, result: Any, found: bool, name: str) -> None:
+    """Print ``result`` as JSON, or as a table / CSV / TSV (``render_protocols.print_<name>``) when found."""
     from . import render_protocols
 
-    if fmt is TableFormat.json:
+    if fmt is OutputFormat.json:
         emit_json(result.to_dict(G))
-    elif fmt is TableFormat.csv:
-        write_csv(*getattr(render_protocols, f"{name}_rows")(result))
     elif found:
-        getattr(render_protocols, f"print_{name}")(G, result)
+        getattr(render_protocols, f"print_{name}")(G, result, fmt=fmt.value)
 
 
 def synthesis(
@@ -113,7 +84,7 @@ def synthesis(
     layer: LayerOption = None,
     store: StoreOption = None,
     endpoint: EndpointOption = None,
-    fmt: TableFormatOption = TableFormat.table,
+    fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Synthesis by direction of effect: one vote per study and group, Wilson interval, sign test."""
     from .queries.synthesis import check_grouping
@@ -143,7 +114,7 @@ def protocols(
     layer: LayerOption = None,
     store: StoreOption = None,
     endpoint: EndpointOption = None,
-    fmt: TableFormatOption = TableFormat.table,
+    fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """The protocol arms that moved a target, grouped into parameter sets and ranked by agreeing studies."""
     from .queries.protocols import protocol_sets
