@@ -449,3 +449,37 @@ def test_sparql_target_measured_vs_changed_match_hubs(memory_store, shipped_grap
     for h in hubs(shipped_graph, top=5):
         assert int(rows[h.label]["techniques_changed"]) == len(h.techniques)
         assert int(rows[h.label]["studies_measured"]) == h.studies_measured
+
+
+# ------------------------------------------------------------------------------------------------------ the notebook
+
+
+def _saved_cell_text(tag: str) -> str:
+    import nbformat
+
+    nb = nbformat.read(SHIPPED.parent / "notebooks" / "tour.ipynb", as_version=4)
+    (cell,) = [c for c in nb.cells if tag in c.get("metadata", {}).get("tags", [])]
+    parts = []
+    for output in cell.get("outputs", []):
+        parts.append(output.get("text") or output.get("data", {}).get("text/markdown", ""))
+    return "\n".join(parts)
+
+
+def test_notebook_protocol_design_section(shipped_graph) -> None:  # type: ignore[no-untyped-def]
+    """The tour's stroke section shows the parameter sets and votes the API computes (tests/test_notebooks.py
+    checks that the saved outputs are current)."""
+
+    def stroke(record):  # type: ignore[no-untyped-def]
+        model = (record.get("disease_model") or "").lower()
+        return "stroke" in model or "ischaemia" in model
+
+    text = _saved_cell_text("protocol-sets")
+    design = protocol_sets(shipped_graph, "BDNF", direction="increased", keep=stroke)
+    assert design.sets
+    for s in design.sets:
+        for arm in s.arms:
+            assert f"| {s.rank} | {s.technique} |" in text and arm.citation in text
+    votes = _saved_cell_text("protocol-synthesis")
+    for g in synthesis(shipped_graph, "BDNF").groups:
+        assert f"| {g.group} | {len(g.votes)} | {g.count('increased')} |" in votes
+    assert "Nikolakopoulos" in votes and "McNerney" in votes
