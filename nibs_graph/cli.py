@@ -108,9 +108,11 @@ def path(
 
             print_paths(G, result, fmt=fmt.value)
         if not result.paths:
+            given = [f"--species {species}"] * bool(species) + [f"--setting {setting}"] * bool(setting)
+            given += [f"--min-studies {min_studies}"] * (min_studies > 1)
             raise NoResultError(
                 f"no path from {G.nodes[result.source]['label']} to {G.nodes[result.target]['label']} "
-                f"within {max_hops} hops with these filters"
+                f"within {max_hops} hops" + (f" with these filters ({', '.join(given)})" if given else "")
             )
 
 

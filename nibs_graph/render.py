@@ -22,6 +22,8 @@ __all__ = [
 
 _ARROWS = {"increased": "↑", "decreased": "↓", "unchanged": "="}
 _SIGN = {1: "+", -1: "−", 0: "0", None: "?"}
+#: How a setting reads next to a species in a citation: "(human, human)" would say nothing.
+_SETTING_SHOWN = {"human": "human tissue"}
 
 
 def _console() -> Console:
@@ -42,11 +44,18 @@ def _label(G: Any, node: str) -> str:
 
 
 def _cite(records: Any, limit: int = 6) -> str:
+    """``Kim et al., 2017 (rat, in vivo); Wang et al., 2011 (rat, ex vivo; human, human tissue)``: one entry per
+    study (or signalling statement), with every species and setting it measured in."""
     seen: dict[str, str] = {}
+    where: dict[str, list[str]] = {}
     for r in records:
         if r.get("study_id"):
-            where = ", ".join(x for x in (r.get("species"), r.get("setting")) if x)
-            seen.setdefault(r["study_id"], f"{r['citation']} ({where.replace('|', '/')})" if where else r["citation"])
+            setting = "/".join(_SETTING_SHOWN.get(x, x) for x in str(r.get("setting") or "").split("|") if x)
+            place = ", ".join(x for x in (str(r.get("species") or "").replace("|", "/"), setting) if x)
+            seen.setdefault(r["study_id"], r["citation"])
+            places = where.setdefault(r["study_id"], [])
+            if place and place not in places:
+                places.append(place)
         else:
             seen.setdefault(
                 r.get("link_id", "?"),
@@ -54,35 +63,54 @@ def _cite(records: Any, limit: int = 6) -> str:
                 if r.get("layer") == "review"
                 else f"{r.get('layer')}: {r.get('source')}",
             )
-    items = list(seen.values())
+    items = [f"{text} ({'; '.join(where[key])})" if where.get(key) else text for key, text in seen.items()]
     more = f"; +{len(items) - limit} more" if len(items) > limit else ""
     return "; ".join(items[:limit]) + more
 
 
 def _hop_text(G: Any, hop: Any) -> str:
-    relation = hop.relation
-    arrow = _ARROWS.get(relation)
-    verb = f"{arrow} {relation}" if arrow else relation.replace("_", " ")
-    return f"{_label(G, hop.source)} —{verb}→ {_label(G, hop.target)}"
+    verbs = []
+    for relation in getattr(hop, "relations", None) or (hop.relation,):
+        arrow = _ARROWS.get(relation)
+        verbs.append(f"{arrow} {relation}" if arrow else relation.replace("_", " "))
+    return f"{_label(G, hop.source)} —{' / '.join(verbs)}→ {_label(G, hop.target)}"
+
+
+def _verdict(G: Any, route: Any, filters: dict[str, Any]) -> str:
+    """``consistent, observed: increased``; a contradicted route names the studies that observed otherwise."""
+    from .queries.path_groups import contradicting_evidence
+
+    text = f"sign {_SIGN[route.sign]}, {route.consistency}"
+    if not route.observed:
+        return text
+    text += f", observed: {'/'.join(route.observed)}"
+    against = contradicting_evidence(G, route, filters)
+    if against:
+        text += f" by {_cite(against, 3)}"
+    return text
 
 
 def paths_table(G: Any, result: Any) -> Tabular:
-    """One row per hop of every shown path, with the path's sign and consistency on each of its rows."""
+    """One row per hop of every shown route (paths differing only in a hop's relation are one route)."""
+    from .queries.path_groups import contradicting_evidence, group_paths
+
     rows = []
-    for i, path in enumerate(result.paths, 1):
-        route = " → ".join(_label(G, n) for n in path.nodes)
-        for j, hop in enumerate(path.hops, 1):
+    for i, route in enumerate(group_paths(result.paths), 1):
+        text = " → ".join(_label(G, n) for n in route.nodes)
+        against = sorted({e["study_id"] for e in contradicting_evidence(G, route, result.filters)})
+        for j, hop in enumerate(route.hops, 1):
             rows.append(
                 {
                     "path": i,
-                    "route": route,
-                    "path_sign": path.sign,
-                    "consistency": path.consistency,
-                    "observed": list(path.observed),
+                    "route": text,
+                    "path_sign": route.sign,
+                    "consistency": route.consistency,
+                    "observed": list(route.observed),
+                    "contradicted_by": against,
                     "hop": j,
                     "source": _label(G, hop.source),
                     "source_id": hop.source,
-                    "relation": hop.relation,
+                    "relation": list(hop.relations),
                     "target": _label(G, hop.target),
                     "target_id": hop.target,
                     "hop_sign": hop.sign,
@@ -95,7 +123,12 @@ def paths_table(G: Any, result: Any) -> Tabular:
 
 
 def print_paths(G: Any, result: Any, fmt: str = "table") -> None:
-    """Print a :class:`~nibs_graph.queries.paths.PathResult` as a tree per path (or its hops as CSV/TSV)."""
+    """Print a :class:`~nibs_graph.queries.paths.PathResult` as a tree per route (or its hops as CSV/TSV).
+
+    Paths that differ only in the relation of a hop are printed once, the hop listing each relation.
+    """
+    from .queries.path_groups import group_paths
+
     if fmt != "table":
         emit(paths_table(G, result), fmt)
         return
@@ -112,11 +145,19 @@ def print_paths(G: Any, result: Any, fmt: str = "table") -> None:
             "search_cap": "the search stopped at its path cap; results are incomplete",
         }
         console.print(Text("note: " + reasons.get(result.reason, str(result.reason)), style="yellow"))
-    for i, path in enumerate(result.paths, 1):
-        route = " → ".join(_label(G, n) for n in path.nodes)
-        observed = f", observed: {'/'.join(path.observed)}" if path.observed else ""
-        tree = Tree(Text(f"{i}. {route}   [sign {_SIGN[path.sign]}, {path.consistency}{observed}]", style="bold cyan"))
-        for hop in path.hops:
+    routes = group_paths(result.paths)
+    if len(routes) < len(result.paths):
+        console.print(
+            Text(
+                f"note: {len(result.paths)} paths shown as {len(routes)} "
+                "(paths differing only in a link's relation are merged)",
+                style="yellow",
+            )
+        )
+    for i, route in enumerate(routes, 1):
+        text = " → ".join(_label(G, n) for n in route.nodes)
+        tree = Tree(Text(f"{i}. {text}   [{_verdict(G, route, result.filters)}]", style="bold cyan"))
+        for hop in route.hops:
             tree.add(Text(_hop_text(G, hop), style="green" if hop.sign == 1 else "red" if hop.sign == -1 else "")).add(
                 Text(_cite(hop.evidence), style="dim")
             )

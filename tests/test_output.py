@@ -154,3 +154,40 @@ def test_narrow_table_becomes_blocks_and_wide_stays_a_table() -> None:
     narrow = render_text(t, 40)
     assert "┃" not in narrow and all(len(line) <= 40 for line in narrow.splitlines())
     assert all(r["id"] in narrow.split() for r in rows)
+
+
+def test_paths_differing_only_in_a_relation_are_one_route(runner) -> None:  # type: ignore[no-untyped-def]
+    """`path tDCS CREB`: Ca2+ activates BDNF and increases its expression; the two paths are one route."""
+    result = runner.invoke(app, ["path", "tDCS", "CREB"])
+    assert result.exit_code == 0, result.output
+    assert "11 paths shown as 10" in result.stdout
+    assert "Ca2+ —activates / increases expression→ BDNF" in result.stdout
+    headers = [line for line in result.stdout.splitlines() if line[:1].isdigit() and ". " in line]
+    assert len(headers) == len({h.split(". ", 1)[1] for h in headers}) == 10, "no two routes share a header"
+    rows = list(csv.DictReader(io.StringIO(runner.invoke(app, ["path", "tDCS", "CREB", "-f", "csv"]).stdout)))
+    assert {r["path"] for r in rows} == {str(i) for i in range(1, 11)}
+    assert "activates; increases_expression" in {r["relation"] for r in rows}
+
+
+def test_human_setting_reads_human_tissue(runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["path", "rTMS", "Akt", "--max-hops", "1"])
+    assert "Wang et al., 2011 (rat, ex vivo; human, human tissue)" in result.stdout  # every place the study measured
+    assert "(human, human)" not in result.stdout
+
+
+def test_no_path_mentions_filters_only_when_given(runner) -> None:  # type: ignore[no-untyped-def]
+    plain = runner.invoke(app, ["path", "cTBS", "Akt", "--max-hops", "1"])
+    assert plain.exit_code == 1 and plain.stderr.strip() == "no path from cTBS to Akt within 1 hops"
+    filtered = runner.invoke(app, ["path", "iTBS", "mTOR", "--species", "mouse", "--max-hops", "2"])
+    assert filtered.exit_code == 1
+    assert filtered.stderr.strip().endswith("with these filters (--species mouse)")
+
+
+def test_contradicted_path_names_the_study(runner) -> None:  # type: ignore[no-untyped-def]
+    """cTBS → BDNF → TrkB predicts TrkB up; Thomson 2020 saw no change in human cells."""
+    result = runner.invoke(app, ["path", "cTBS", "TrkB"])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.stdout.splitlines() if "contradicted" in line)
+    assert "observed: unchanged by Thomson et al., 2020" in line
+    rows = list(csv.DictReader(io.StringIO(runner.invoke(app, ["path", "cTBS", "TrkB", "-f", "csv"]).stdout)))
+    assert {r["contradicted_by"] for r in rows if r["consistency"] == "contradicted"} == {"thomson2020"}
