@@ -21,7 +21,7 @@ from typing import Any
 from . import vocab
 from .namespaces import PREFIXES
 
-__all__ = ["FILES", "REQUIRED_FILES", "Column", "parse_number"]
+__all__ = ["FILES", "REQUIRED_FILES", "Column", "choices_of", "parse_number"]
 
 Parser = Callable[[str], Any]
 
@@ -97,15 +97,31 @@ def _pmcid(value: str) -> str:
     return value
 
 
-def _choice(allowed: Iterable[str]) -> Parser:
-    options = tuple(allowed)
+@dataclass(frozen=True)
+class _Choice:
+    """A parser accepting one of ``options`` (kept, so that a typo can be answered with the closest one)."""
 
-    def parse(value: str) -> str:
-        if value not in options:
-            raise ValueError(", ".join(options))
+    options: tuple[str, ...]
+
+    def __call__(self, value: str) -> str:
+        if value not in self.options:
+            raise ValueError(", ".join(self.options))
         return value
 
-    return parse
+
+def _choice(allowed: Iterable[str]) -> Parser:
+    return _Choice(tuple(allowed))
+
+
+def choices_of(column: Column) -> tuple[str, ...]:
+    """The values a vocabulary column allows (empty for any other column).
+
+    >>> choices_of(FILES["findings.csv"]["direction"])
+    ('increased', 'decreased', 'unchanged')
+    """
+    if column.parse is _technique:
+        return tuple(vocab.TECHNIQUES)
+    return column.parse.options if isinstance(column.parse, _Choice) else ()
 
 
 def _technique(value: str) -> str:

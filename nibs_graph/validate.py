@@ -13,19 +13,21 @@ collects every problem (file, line, column, value, what is allowed) and raises o
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import io
-from collections.abc import Iterable
-from dataclasses import fields
+import re
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
 from . import vocab
 from .errors import DataValidationError, Problem
 from .records import Entity, EvidenceBase, Finding, Link, Protocol, Study
-from .schema import FILES, Column
+from .schema import FILES, Column, choices_of
 
-__all__ = ["data_version", "read_evidence_base"]
+__all__ = ["data_version", "finish_problems", "read_evidence_base"]
 
 _RECORD_TYPES: dict[str, type] = {
     "studies.csv": Study,
@@ -275,7 +277,12 @@ def read_evidence_base(data_dir: Path | str, layers: Iterable[str] = ()) -> Evid
     )
     _check_references(base, lines, files, problems, rejected, unusable)
     if problems:
-        raise DataValidationError(problems)
+        ids: dict[str, Collection[str]] = {
+            "studies.csv": base.studies,
+            "protocols.csv": base.protocols,
+            "entities.csv": base.entities,
+        }
+        raise DataValidationError(finish_problems(data_dir, sources, ids, rejected, unusable, problems))
     base.version = data_version(data_dir, layers)
     return base
 
@@ -366,19 +373,21 @@ def _check_references(
                 unknown("findings.csv", fid, "conflict", other, "findings.csv")
     names: dict[str, str] = {}
     for eid, e in base.entities.items():
-        for name in {e.label, *e.synonyms, eid}:
+        clashed: set[str] = set()  # one problem per clashing name, whatever its spellings in this row
+        for column, name in (("label", e.label), *(("synonyms", n) for n in e.synonyms), ("id", eid)):
             key = name.casefold()
             previous = names.get(key)
-            if previous is not None and previous != eid:
+            if previous is not None and previous != eid and key not in clashed:
+                clashed.add(key)
                 file, line = where("entities.csv", eid)
                 problems.append(
                     Problem(
                         file,
                         line,
-                        "synonyms",
+                        column,
                         name,
                         "a name used by one entity only",
-                        f"name also used by {previous!r}",
+                        f"the name {name!r} is also a name of {previous!r}",
                     )
                 )
             names.setdefault(key, eid)
@@ -398,3 +407,122 @@ def _check_references(
                     "a link from an entity to itself",
                 )
             )
+
+
+#: The columns that name a row of another file, per file (checked again on rows rejected for another cell).
+_REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
+    "protocols.csv": (("study_id", "studies.csv"),),
+    "findings.csv": (("study_id", "studies.csv"), ("protocol_id", "protocols.csv"), ("target_id", "entities.csv")),
+    "pathways.csv": (("source_id", "entities.csv"), ("target_id", "entities.csv")),
+}
+_SUGGEST_AMONG = 100_000  # ids beyond this many are not searched for a close match (an error path stays quick)
+
+
+def finish_problems(
+    data_dir: Path,
+    sources: Mapping[str, str],
+    ids: Mapping[str, Collection[str]],
+    rejected: Mapping[str, set[str]],
+    unusable: set[str],
+    problems: list[Problem],
+) -> list[Problem]:
+    """Complete a list of problems so that one run reports them all, each with a close match where there is one.
+
+    A row rejected for one bad cell never reaches the checks across files; its references (``protocol_id``,
+    ``target_id`` ...) are checked here from its raw cells, so that an unknown id does not wait for a second run.
+    Unknown ids and values outside a vocabulary get ``did you mean ...?``. Both validators (this module's and the
+    streaming one) call this with the ids they read, so they report the same problems.
+
+    >>> p = Problem("findings.csv", 2, "direction", "increasd", "increased, decreased, unchanged")
+    >>> print(finish_problems(Path("."), {}, {}, {}, set(), [p])[0])
+    findings.csv:2: column 'direction': value 'increasd' is not allowed, did you mean 'increased'?; allowed: \
+increased, decreased, unchanged
+    """
+    found = list(problems)
+    for name, spec_name in sources.items():
+        if spec_name in _REFERENCES and spec_name not in unusable:
+            found += _references_of_rejected_rows(data_dir / name, spec_name, ids, rejected, unusable, problems)
+    spec_of = {str(data_dir / name): spec_name for name, spec_name in sources.items()}
+    return [_suggest(p, spec_of, ids) for p in found]
+
+
+def _references_of_rejected_rows(
+    path: Path,
+    spec_name: str,
+    ids: Mapping[str, Collection[str]],
+    rejected: Mapping[str, set[str]],
+    unusable: set[str],
+    problems: list[Problem],
+) -> list[Problem]:
+    label = str(path)
+    bad_cells = {(p.line, p.column) for p in problems if p.file == label and p.line and p.line > 1 and p.column}
+    if not bad_cells or not path.is_file():
+        return []
+    bad_lines = {line for line, _ in bad_cells}
+    raw = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
+    reader = csv.reader(io.StringIO(raw.decode("utf-8", errors="replace"), newline=""), strict=True)
+    found: list[Problem] = []
+    try:
+        header = [h.strip() for h in next(reader)]
+        last_line = 1
+        for cells in reader:
+            line, last_line = last_line + 1, reader.line_num
+            if line not in bad_lines or len(cells) != len(header):
+                continue
+            row = dict(zip(header, (c.strip() for c in cells), strict=True))
+            for column, target in _REFERENCES[spec_name]:
+                value = row.get(column, "")
+                if not value or (line, column) in bad_cells or target in unusable:
+                    continue
+                if value not in ids.get(target, ()) and value not in rejected.get(target, set()):
+                    message = f"unknown id {value!r}"
+                    found.append(Problem(label, line, column, value, f"an id defined in {target}", message))
+    except (StopIteration, csv.Error):
+        pass  # the file's own problems already say why it cannot be read further
+    return found
+
+
+def _close(value: str, options: Collection[str]) -> str | None:
+    """The option ``value`` most likely meant: the same up to case, else a close spelling (a CURIE: same prefix)."""
+    if not value or not options or len(options) > _SUGGEST_AMONG:
+        return None
+    folded = {o.casefold(): o for o in options}
+    if value.casefold() in folded:
+        return folded[value.casefold()]
+    prefix, colon, local = value.casefold().rpartition(":")
+    if colon:  # compare the local parts of the CURIEs with the same prefix: HGNC:99999 is not "close" to HGNC:3942
+        same = {o.rpartition(":")[2]: o for o in folded if o.rpartition(":")[0] == prefix}
+        match = difflib.get_close_matches(local, list(same), n=1, cutoff=0.75)
+        return folded[same[match[0]]] if match else None
+    match = difflib.get_close_matches(value.casefold(), list(folded), n=1, cutoff=0.6)
+    return folded[match[0]] if match else None
+
+
+def _suggest(problem: Problem, spec_of: Mapping[str, str], ids: Mapping[str, Collection[str]]) -> Problem:
+    """``problem`` with ``did you mean ...?`` when an unknown id or a vocabulary value has a close match."""
+    if problem.value is None or problem.column is None:
+        return problem
+    prefix = "an id defined in "
+    if problem.message.startswith("unknown id ") and problem.allowed.startswith(prefix):
+        close = _close(problem.value, ids.get(problem.allowed[len(prefix) :], ()))
+        if close is not None and close != problem.value:
+            return replace(problem, message=f"{problem.message}, did you mean {close!r}?")
+        return problem
+    spec = FILES.get(spec_of.get(problem.file, ""), {})
+    column = spec.get(problem.column)
+    if problem.message or column is None:
+        return problem
+    options = choices_of(column)
+    if column.is_list and options:  # "IHC;ELISA", "IHC, ELISA": the values are right, the separator is not
+        parts = [x.strip() for x in re.split(r"[;,/]", problem.value)]
+        fixed = [_close(x, options) for x in parts]
+        if len(parts) > 1 and all(fixed):
+            guess = "|".join(str(x) for x in fixed)
+            return replace(problem, message=f"value {problem.value!r} is not allowed, did you mean {guess!r}?")
+    items = problem.value.split("|") if column.is_list else [problem.value]
+    wrong = [item.strip() for item in items if item.strip() not in options]
+    guesses = [c for c in (_close(item, options) for item in wrong) if c is not None]
+    if not options or not wrong or len(guesses) != len(wrong):
+        return problem
+    guess = " | ".join(guesses)
+    return replace(problem, message=f"value {problem.value!r} is not allowed, did you mean {guess!r}?")

@@ -93,3 +93,72 @@ def test_synonym_shared_by_two_entities(tmp_path: Path) -> None:
         read_evidence_base(folder)
     (problem,) = [p for p in caught.value.problems if p.column == "synonyms"]
     assert problem.value == "Bdnf" and "HGNC:1033" in problem.message
+
+
+def _broken_copy(tmp_path: Path, edits: dict[str, tuple[str, str]]) -> Path:
+    folder = tmp_path / "data"
+    shutil.copytree(TINY, folder)
+    for name, (old, new) in edits.items():
+        path = folder / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"tests/data/tiny/{name} changed"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return folder
+
+
+def _problems(folder: Path) -> list[str]:
+    from nibs_graph.scale.stream import validate_stream
+
+    with pytest.raises(DataValidationError) as first:
+        read_evidence_base(folder)
+    with pytest.raises(DataValidationError) as streamed:
+        validate_stream(folder)
+    assert streamed.value.problems == first.value.problems, "both validators report the same problems"
+    return [str(p).replace(f"{folder}/", "") for p in first.value.problems]
+
+
+def test_every_problem_of_a_row_in_one_run(tmp_path: Path) -> None:
+    """A bad direction and an unknown protocol id in one row: both reported, not the second on a second run."""
+    folder = _broken_copy(
+        tmp_path,
+        {
+            "findings.csv": (
+                "alpha2020-f01,alpha2020,alpha2020-itbs,iTBS,HGNC:1033,BDNF,increased,",
+                "alpha2020-f01,alpha2020,alpha2020-itbss,iTBS,HGNC:1033,BDNF,increasd,",
+            )
+        },
+    )
+    problems = _problems(folder)
+    assert len(problems) == 2
+    assert (
+        "findings.csv:2: column 'direction': value 'increasd' is not allowed, did you mean 'increased'?" in problems[0]
+    )
+    assert (
+        "findings.csv:2: column 'protocol_id': unknown id 'alpha2020-itbss', did you mean 'alpha2020-itbs'?"
+        in problems[1]
+    )
+
+
+def test_close_matches_for_vocabulary_and_ids(tmp_path: Path) -> None:
+    folder = _broken_copy(
+        tmp_path,
+        {
+            "findings.csv": (
+                "alpha2020-f02,alpha2020,alpha2020-itbs,iTBS,HGNC:3942,",
+                "alpha2020-f02,alpha2020,alpha2020-itbs,itbs,HGNC:3943,",
+            ),
+            "pathways.csv": ("L1,HGNC:1033,", "L1,HGNC:99999,"),
+        },
+    )
+    problems = _problems(folder)
+    assert any("column 'technique': value 'itbs' is not allowed, did you mean 'iTBS'?" in p for p in problems)
+    assert any("column 'target_id': unknown id 'HGNC:3943', did you mean 'HGNC:3942'?" in p for p in problems)
+    unrelated = next(p for p in problems if "'HGNC:99999'" in p)
+    assert "did you mean" not in unrelated, "no suggestion that is not close"
+
+
+def test_clashing_name_is_reported_once_and_named(tmp_path: Path) -> None:
+    folder = _broken_copy(tmp_path, {"entities.csv": ("NTRK2|Ntrk2,", "NTRK2|Ntrk2|bdnf|Bdnf|BDNF,")})
+    problems = _problems(folder)
+    assert len(problems) == 1
+    assert "column 'synonyms': the name 'bdnf' is also a name of 'HGNC:1033'" in problems[0]

@@ -25,7 +25,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -45,6 +45,7 @@ from ..validate import (
     _decode,
     _read_file,
     data_version,
+    finish_problems,
 )
 
 __all__ = ["RowConsumer", "StreamResult", "ontology_ntriples", "stream_ntriples", "validate_stream"]
@@ -700,7 +701,8 @@ def stream_ntriples(
         "links": len(links),
     }
     if ordered:
-        raise DataValidationError(ordered)
+        ids: dict[str, Collection[str]] = {"studies.csv": studies, "protocols.csv": protocols, "entities.csv": entities}
+        raise DataValidationError(finish_problems(data_dir, sources, ids, rejected, unusable, ordered))
     version = data_version(data_dir, layers)
     if not clean:
         return _finish_only(consumer if consume else None, counts, version)
