@@ -4,20 +4,22 @@ Counts the effect arrows in each Results cell of Tables 2-4 of the source text (
 \\uparrow, \\downarrow used by Table 4) and prints them beside the number of findings that cite that table row,
 the number citing the text for the same study, and the reason the two numbers differ.
 
-Usage: python scripts/check_completeness.py [SOURCE_TXT] [DATA_DIR]
-(defaults: ../shared/source/sveva-2025-cells-nibs-review.txt beside the checkout, and data/)
+Usage: python scripts/check_completeness.py SOURCE_TXT [DATA_DIR]
+SOURCE_TXT is a plain-text copy of the review (not shipped: the project restates its facts, not its sentences);
+it may also be given as the NIBS_GRAPH_REVIEW_TEXT environment variable. DATA_DIR defaults to data/.
 """
 
 import collections
 import csv
+import os
 import re
 import sys
 from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parent.parent
-SOURCE = (
-    sys.argv[1] if len(sys.argv) > 1 else str(_ROOT.parent / "shared" / "source" / "sveva-2025-cells-nibs-review.txt")
-)
+SOURCE = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("NIBS_GRAPH_REVIEW_TEXT", "")
+if not SOURCE or not Path(SOURCE).is_file():
+    sys.exit("usage: python scripts/check_completeness.py SOURCE_TXT [DATA_DIR] (SOURCE_TXT: the review as plain text)")
 DATA = sys.argv[2] if len(sys.argv) > 2 else str(_ROOT / "data")
 
 ARROWS = {"up": re.compile(r"↑|\\uparrow"), "down": re.compile(r"↓|\\downarrow"), "same": re.compile(r"(?<![<>!])=")}

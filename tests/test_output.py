@@ -191,3 +191,22 @@ def test_contradicted_path_names_the_study(runner) -> None:  # type: ignore[no-u
     assert "observed: unchanged by Thomson et al., 2020" in line
     rows = list(csv.DictReader(io.StringIO(runner.invoke(app, ["path", "cTBS", "TrkB", "-f", "csv"]).stdout)))
     assert {r["contradicted_by"] for r in rows if r["consistency"] == "contradicted"} == {"thomson2020"}
+
+
+def test_nothing_assumes_a_folder_outside_the_repository() -> None:
+    """Tests, scripts and docs use what the repository holds (reference/), or say plainly what they skip and why."""
+    from .conftest import ROOT
+
+    code = [*ROOT.glob("tests/*.py"), *ROOT.glob("scripts/*.py")]
+    for path in code:
+        text = path.read_text(encoding="utf-8")
+        if path.name == "test_output.py":
+            continue
+        assert "ROOT.parent" not in text and '"shared"' not in text, f"{path.name} reaches outside the repository"
+    docs = [ROOT / "README.md", *ROOT.glob("docs/*.md"), ROOT / "reference" / "README.md"]
+    for path in docs:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if "shared/" in line and ",shared/reference/identifiers.tsv," not in line:  # an example row's id_source
+                pytest.fail(f"{path.relative_to(ROOT)} points outside the repository: {line.strip()}")
+    assert (ROOT / "reference" / "studies.tsv").is_file()
+    assert "| licence |" in (ROOT / "reference" / "README.md").read_text(encoding="utf-8")
