@@ -449,3 +449,28 @@ def test_isolated_workers_cannot_reach_a_loopback_listener() -> None:
     if isolated == "False":
         pytest.skip("this kernel does not allow unprivileged network namespaces: the guard is the only line here")
     assert reached == "False"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT * { ?s ?p ?o } LIMIT 12345678901234567890123456",
+        "SELECT * { ?s ?p ?o } LIMIT12345678901234567890123456",
+        "SELECT * { ?s ?p ?o } OFFSET 12345678901234567890123456",
+        "SELECT * { ?s ?p ?o } LIMIT 1 offset 99999999999999999999",
+        "SELECT * { ?s ?p ?o } LIMIT " + "9" * 5000,
+    ],
+)
+def test_limit_and_offset_overflow_is_a_clear_400(text: str) -> None:
+    with pytest.raises(QueryRefused) as caught:
+        check_query(text)
+    assert caught.value.status == 400
+    message = str(caught.value)
+    assert "is too large: LIMIT and OFFSET may be at most 1000000000000000000" in message
+    assert "islice" not in message and "expected one of" not in message and len(message) < 200
+
+
+def test_the_largest_limit_and_offset_run() -> None:
+    checked = check_query("SELECT * { ?s ?p ?o } LIMIT 1000000000000000000 OFFSET 1000000000000000000")
+    assert checked.form == "SELECT"
+    assert check_query('SELECT * { ?s ?p "LIMIT 99999999999999999999999" }').form == "SELECT"

@@ -285,6 +285,18 @@ def test_400_for_missing_and_malformed_queries(memory_server: tuple[str, Any]) -
     assert "nested" in cases[6].text and "nested" in cases[7].text
 
 
+def test_limit_and_offset_overflow_is_a_clear_400(server: tuple[str, Any]) -> None:
+    url = server[0] + "/sparql"
+    for clause in ("LIMIT 12345678901234567890123456", "OFFSET 12345678901234567890123456"):
+        reply = httpx.get(url, params={"query": f"SELECT * {{ ?s ?p ?o }} {clause}"}, timeout=30)
+        assert reply.status_code == 400
+        assert "is too large: LIMIT and OFFSET may be at most 1000000000000000000" in reply.text
+        assert "islice" not in reply.text
+    largest = "SELECT * { ?s ?p ?o } LIMIT 1000000000000000000 OFFSET 1000000000000000000"
+    reply = httpx.get(url, params={"query": largest}, headers={"Accept": JSON_TYPE}, timeout=30)
+    assert reply.status_code == 200 and reply.json()["results"]["bindings"] == []
+
+
 def test_result_size_cap(memory_server: tuple[str, Any]) -> None:
     url = memory_server[0] + "/sparql"
     reply = httpx.get(url, params={"query": "SELECT * { ?s ?p ?o }"})

@@ -57,6 +57,7 @@ from ..namespaces import PREFIXES, RDF_PREFIXES
 __all__ = [
     "DEFAULT_PREFIXES",
     "MAX_DEPTH",
+    "MAX_SLICE",
     "UPDATE_KEYWORDS",
     "CheckedQuery",
     "QueryRefused",
@@ -71,6 +72,8 @@ __all__ = [
 DEFAULT_PREFIXES: dict[str, str] = {**RDF_PREFIXES, **PREFIXES}
 #: Brackets nested deeper than this are refused before the parser sees them.
 MAX_DEPTH = 48
+#: The largest ``LIMIT`` / ``OFFSET`` a query may give (their sum stays within the 64-bit integers engines use).
+MAX_SLICE = 10**18
 #: The keywords that open a SPARQL Update operation.
 UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
 _FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
@@ -324,6 +327,29 @@ def _depth(code: str) -> int:
     return deepest
 
 
+_SLICE = re.compile(r"(?<![\w:?$@\-])(LIMIT|OFFSET)\s*([0-9]+)", re.IGNORECASE)
+
+
+def _check_slices(code: str) -> None:
+    """Refuse a ``LIMIT`` or ``OFFSET`` over :data:`MAX_SLICE` with a plain message (engines' own are cryptic).
+
+    >>> _check_slices("SELECT * { ?s ?p ?o } LIMIT 10 OFFSET 1000000000000000000")
+    >>> _check_slices("SELECT * { ?s ?p ?o } limit 00000000000000000000000000000000000001")
+    >>> _check_slices("SELECT * { ?s ?p ?o } OFFSET 12345678901234567890123456")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    nibs_graph.sparql.guard.QueryRefused: OFFSET 12345678901234567890123456 is too large: LIMIT and OFFSET may be...
+    """
+    for match in _SLICE.finditer(code):
+        digits = match.group(2).lstrip("0") or "0"
+        if len(digits) > len(str(MAX_SLICE)) or int(digits) > MAX_SLICE:
+            shown = digits if len(digits) <= 40 else f"{digits[:20]}… ({len(digits)} digits)"
+            raise QueryRefused(
+                f"{match.group(1).upper()} {shown} is too large: LIMIT and OFFSET may be at most {MAX_SLICE}",
+                reason="too_large_number",
+            )
+
+
 def _first_keyword(code: str) -> str | None:
     """The first keyword after the prologue (``BASE``/``PREFIX`` declarations), upper-cased."""
     rest = code[_PROLOGUE.match(code).end() :]  # type: ignore[union-attr]
@@ -466,6 +492,7 @@ def check_query(
         )
     if _depth(code) > MAX_DEPTH:
         raise QueryRefused(f"the query is nested more than {MAX_DEPTH} levels deep", reason="too_deep")
+    _check_slices(code)
     words = _words(code)
     if "SERVICE" in words:
         raise QueryRefused(
