@@ -209,21 +209,66 @@ def serve(
         typer.Option("--cors-origin", help="Allow browser calls from this origin (repeatable; '*' for any)."),
     ] = None,
     workers: Annotated[
-        int | None, typer.Option("--workers", min=1, help="Query worker processes (default: one per core, >= 2).")
+        int | None,
+        typer.Option("--workers", min=1, help="Worker processes for long queries (default: one per core, >= 2)."),
     ] = None,
+    quick_workers: Annotated[
+        int, typer.Option("--quick-workers", min=0, help="Further workers kept free for quick queries.")
+    ] = 1,
+    quick_timeout: Annotated[
+        float,
+        typer.Option(
+            "--quick-timeout",
+            min=0.1,
+            help="Seconds after which a query counts as long; at most --workers long queries run (more: HTTP 503).",
+        ),
+    ] = 2.0,
+    queue_timeout: Annotated[
+        float,
+        typer.Option(
+            "--queue-timeout", min=0.0, help="Seconds a query may wait for a free worker (HTTP 503); < --timeout."
+        ),
+    ] = 2.0,
+    header_timeout: Annotated[
+        float,
+        typer.Option("--header-timeout", min=0.1, help="Seconds a client has to send its request headers (408)."),
+    ] = 10.0,
+    body_timeout: Annotated[
+        float,
+        typer.Option(
+            "--body-timeout", min=0.1, help="Seconds a client has to send its request body, or to read an answer."
+        ),
+    ] = 10.0,
+    max_connections: Annotated[
+        int, typer.Option("--max-connections", min=1, help="Open connections in total (more: HTTP 503).")
+    ] = 1024,
+    max_connections_per_client: Annotated[
+        int,
+        typer.Option("--max-connections-per-client", min=1, help="Open connections per client address (more: 503)."),
+    ] = 64,
     data: DataOption = None,
     graph: GraphOption = None,
     layer: LayerOption = None,
     store: StoreOption = None,
     endpoint: EndpointOption = None,
 ) -> None:
-    """Serve the read-only SPARQL 1.1 endpoint at /sparql and a query page at /."""
+    """Serve the read-only SPARQL 1.1 endpoint at /sparql and a query page at /.
+
+    Slow or hostile clients are bounded: see docs/sparql.md and SECURITY.md for the limits and how to raise them.
+    """
     from .errors import StoreError
 
+    if queue_timeout >= timeout:
+        raise typer.BadParameter(
+            f"--queue-timeout ({queue_timeout:g}) must be less than --timeout ({timeout:g})",
+            param_hint="--queue-timeout",
+        )
     with library_errors():
-        import uvicorn
+        import uvicorn  # noqa: F401  (a missing server dependency is reported here, before workers start)
 
         from .sparql.server import create_app
+        from .sparql.transport import ConnectionLimits, base_url, listen
+        from .sparql.transport import serve as serve_app
 
         if endpoint and store and store != "memory":
             raise StoreError("--endpoint and --store cannot be used together: choose one source of the graph")
@@ -241,12 +286,29 @@ def serve(
             max_request_bytes=max_request_bytes,
             cors_origins=tuple(cors_origin or ()),
             workers=workers,
+            queue_timeout=queue_timeout,
+            quick_workers=quick_workers,
+            quick_timeout=quick_timeout,
         )
-        app.state.pool.start()  # a store that cannot be opened is reported here, before listening
-
-    typer.echo(f"nibs-graph SPARQL endpoint on http://{host}:{port}/sparql (query page: http://{host}:{port}/)")
+        try:
+            sock = listen(host, port)
+        except OSError as exc:
+            raise StoreError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        try:
+            app.state.pool.start()  # a store that cannot be opened is reported here, before listening
+        except BaseException:
+            sock.close()
+            raise
+    limits = ConnectionLimits(
+        header_timeout=header_timeout,
+        body_timeout=body_timeout,
+        max_connections=max_connections,
+        max_connections_per_client=max_connections_per_client,
+    )
+    base = base_url(sock)
+    typer.echo(f"nibs-graph SPARQL endpoint on {base}/sparql (query page: {base}/)")
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn handles SIGINT itself; never a traceback
-        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, server_header=False)
+        serve_app(app, sock, limits)
 
 
 def register(app: typer.Typer) -> None:

@@ -168,7 +168,7 @@ def test_serve_runs_the_endpoint_and_stops_cleanly() -> None:
         assert reply.status_code == 200 and reply.json()["boolean"] is True
         assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 200
         children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
-        assert len(children) == 2  # the worker processes
+        assert len(children) == 3  # the worker processes: two for long queries, one kept for quick ones
     finally:
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=30)
@@ -190,3 +190,32 @@ def test_serve_reports_a_store_that_cannot_open(runner: Any, tmp_path: Path) -> 
     (broken / "entities.csv").write_text("id\n")
     result = runner.invoke(app, ["serve", "--data", str(broken), "--port", "0", "--workers", "2"])
     assert result.exit_code == 2 and "could not open the store" in result.stderr
+
+
+CLIENT_LIMITS = (
+    "--header-timeout",
+    "--body-timeout",
+    "--max-connections",
+    "--max-connections-per-client",
+    "--workers",
+    "--quick-workers",
+    "--quick-timeout",
+    "--queue-timeout",
+)
+
+
+def test_serve_limits_are_options_documented_in_help_docs_and_security(runner: Any) -> None:
+    result = runner.invoke(app, ["serve", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    docs = (TESTS.parent / "docs" / "sparql.md").read_text(encoding="utf-8")
+    security = (TESTS.parent / "SECURITY.md").read_text(encoding="utf-8")
+    for option in CLIENT_LIMITS:
+        assert option in result.stdout, option
+        assert f"`{option} " in docs, option
+        assert option in security, option
+
+
+def test_serve_refuses_a_queue_timeout_not_below_the_time_limit(runner: Any) -> None:
+    result = runner.invoke(app, ["serve", "--timeout", "5", "--queue-timeout", "5", "--port", "0"])
+    assert result.exit_code == 2
+    assert "--queue-timeout (5) must be less than --timeout (5)" in result.stderr

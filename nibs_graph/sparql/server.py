@@ -17,16 +17,19 @@ Status codes
 200 answer; 400 missing, malformed or refused query (``SERVICE``, ``FROM``, ``default-graph-uri``), too deeply
 nested, or a result over the row cap; 403 SPARQL Update (``update=``, ``application/sparql-update`` or an update
 sent as a query); 405 other methods; 406 no acceptable format; 413 request or query over the size cap; 415
-unsupported POST content type; 503 the query was stopped at its time limit, or every worker stayed busy.
+unsupported POST content type; 503 the query was stopped at its time limit, or became long while the quota of long
+queries was taken, or every worker stayed busy for the queue timeout.
 
-Queries run in a :class:`~nibs_graph.sparql.worker.WorkerPool` (killed at the time limit); the event loop only
-reads requests, hands jobs over and writes answers, so slow queries never block quick ones.
+Queries run in a :class:`~nibs_graph.sparql.worker.WorkerPool` (killed at the time limit) that keeps a worker free
+for quick queries; the event loop only reads requests, hands jobs over and writes answers, so slow queries never
+block quick ones. The connections themselves (read deadlines, connection caps) are guarded by
+:mod:`nibs_graph.sparql.transport`, which ``nibs-graph serve`` runs the application with.
 
 >>> import nibs_graph
 >>> from pathlib import Path
 >>> app = create_app(data=Path(nibs_graph.__file__).parent.parent / "tests" / "data" / "tiny", timeout=5)
->>> app.state.config.timeout, app.state.pool.size >= 2
-(5, True)
+>>> app.state.config.timeout, app.state.config.queue_timeout, app.state.pool.size >= 2, app.state.pool.quick
+(5, 2.0, True, 1)
 
 Run it with ``uvicorn.run(app, host="127.0.0.1", port=8000)`` (what ``nibs-graph serve`` does); the worker pool
 starts with the application's lifespan.
@@ -42,20 +45,29 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from .stores import StoreSpec, ensure_oxigraph
-from .worker import DEFAULT_MEMORY_MB, Job, Reply, WorkerPool
+from .transport import CLOSED_BY_SERVER
+from .worker import DEFAULT_MEMORY_MB, DEFAULT_QUICK_TIMEOUT, Job, Reply, WorkerPool
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import Response
 
-__all__ = ["DEFAULT_MAX_REQUEST_BYTES", "DEFAULT_MAX_RESULTS", "DEFAULT_TIMEOUT", "ServerConfig", "create_app"]
+__all__ = [
+    "DEFAULT_MAX_REQUEST_BYTES",
+    "DEFAULT_MAX_RESULTS",
+    "DEFAULT_QUEUE_TIMEOUT",
+    "DEFAULT_TIMEOUT",
+    "ServerConfig",
+    "create_app",
+]
 
 log = logging.getLogger("nibs_graph.sparql")
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_RESULTS = 10_000
 DEFAULT_MAX_REQUEST_BYTES = 64 * 1024
+DEFAULT_QUEUE_TIMEOUT = 2.0
 
 _SD = "http://www.w3.org/ns/sparql-service-description#"
 _FORMATS = "http://www.w3.org/ns/formats/"
@@ -83,9 +95,11 @@ class ServerConfig:
         max_results: int,
         max_request_bytes: int,
         cors_origins: Sequence[str],
+        queue_timeout: float = DEFAULT_QUEUE_TIMEOUT,
     ) -> None:
         self.spec = spec
         self.timeout = timeout
+        self.queue_timeout = min(queue_timeout, timeout)
         self.max_results = max_results
         self.max_request_bytes = max_request_bytes
         self.cors_origins = tuple(cors_origins)
@@ -99,8 +113,17 @@ def _error(status: int, message: str, **headers: str) -> Response:
     return Response(reply.body, status_code=status, media_type=reply.content_type, headers=merged)
 
 
+class _Disconnected(Exception):
+    """The client went away (or was cut off by the server) before its request body was complete."""
+
+
 async def _read_body(request: Request, limit: int) -> bytes | None:
-    """The request body, or None when it is longer than ``limit`` bytes (read no further than that)."""
+    """The request body, or None when it is longer than ``limit`` bytes (read no further than that).
+
+    Raises :class:`_Disconnected` (after logging one line) when the client goes away before the body is complete.
+    """
+    from starlette.requests import ClientDisconnect
+
     declared = request.headers.get("content-length")
     if declared is not None:
         try:
@@ -110,11 +133,18 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
             pass
     chunks = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+    except ClientDisconnect:
+        if CLOSED_BY_SERVER not in request.scope.get("extensions", {}):  # the transport has said why already
+            client = request.client.host if request.client else "unknown"
+            expected = f" of {declared}" if declared else ""
+            log.warning("client %s disconnected while sending its request body (%d%s bytes)", client, size, expected)
+        raise _Disconnected from None
     return b"".join(chunks)
 
 
@@ -244,6 +274,9 @@ def create_app(
     workers: int | None = None,
     memory_mb: int = DEFAULT_MEMORY_MB,
     endpoint_timeout: float = 60.0,
+    queue_timeout: float = DEFAULT_QUEUE_TIMEOUT,
+    quick_workers: int = 1,
+    quick_timeout: float = DEFAULT_QUICK_TIMEOUT,
 ) -> Starlette:
     """Build the SPARQL endpoint as a Starlette application (run it with any ASGI server, e.g. uvicorn).
 
@@ -265,7 +298,12 @@ def create_app(
     cors_origins:
         Origins allowed to call the endpoint from a browser (``*`` for any); CORS is off when empty.
     workers:
-        Worker processes (default: one per core, at least two).
+        Worker processes that may run long queries (default: one per core, at least two).
+    quick_workers, quick_timeout:
+        Further workers kept for quick queries, and the seconds after which a query counts as long: at most
+        ``workers`` long queries run at once; one that becomes long beyond that is stopped (503).
+    queue_timeout:
+        Seconds a query may wait for a free worker before it is answered 503 (at most ``timeout``).
     memory_mb:
         Address-space cap of each worker, in MiB.
     endpoint_timeout:
@@ -298,8 +336,9 @@ def create_app(
         max_results=max_results,
         max_request_bytes=max_request_bytes,
         cors_origins=cors_origins,
+        queue_timeout=queue_timeout,
     )
-    pool = WorkerPool(spec, size=workers, memory_mb=memory_mb)
+    pool = WorkerPool(spec, size=workers, quick=quick_workers, quick_timeout=quick_timeout, memory_mb=memory_mb)
     page_cache: dict[str, tuple[str, str]] = {}
 
     async def sparql(request: Request) -> Response:
@@ -331,7 +370,10 @@ def create_app(
                     f"unsupported content type {media or '(none)'!r}: send application/sparql-query, or "
                     "application/x-www-form-urlencoded with query=",
                 )
-            body = await _read_body(request, config.max_request_bytes)
+            try:
+                body = await _read_body(request, config.max_request_bytes)
+            except _Disconnected:
+                return _error(400, "the request body was not received")  # nobody reads it: the client is gone
             if body is None:
                 return _error(413, f"the request is larger than {config.max_request_bytes} bytes")
             text = _decode(body, raw_type)
@@ -365,7 +407,7 @@ def create_app(
             max_bytes=config.max_request_bytes,
             base=base,
         )
-        reply = await pool.run(job, timeout=config.timeout)
+        reply = await pool.run(job, timeout=config.timeout, queue_timeout=config.queue_timeout)
         headers = {**_COMMON_HEADERS, "Vary": "Accept", "Cache-Control": "no-store"}
         if reply.status == 503:
             headers["Retry-After"] = "1"
@@ -395,7 +437,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await pool.astart()
-        log.info("SPARQL endpoint ready: %d workers, %s", pool.size, spec.describe())
+        log.info("SPARQL endpoint ready: %d + %d workers, %s", pool.size, pool.quick, spec.describe())
         try:
             yield
         finally:

@@ -2,9 +2,9 @@
 
 rdflib cannot cancel a query running in a thread, and pyoxigraph offers no cancellation from Python, so every
 query of the endpoint runs in a worker process that holds the store. A :class:`WorkerPool` keeps a few of them
-(one per core, at least two, so a slow query never blocks the others); a query that outlives its time limit is
-stopped by killing its worker (SIGKILL), the client gets an error status, and a fresh worker replaces the
-killed one in the background.
+(one per core, at least two, for long queries, and one more kept for quick queries, so that slow queries never
+block quick ones); a query that outlives its time limit is stopped by killing its worker (SIGKILL), the client
+gets an error status, and a fresh worker replaces the killed one in the background.
 
 Each worker opens the store itself (a spawned process, so no state is shared with the server's event loop),
 answers ``ready`` with the store's size and data version, then serves jobs one at a time: guard, execute,
@@ -54,12 +54,24 @@ from .formats import (
 from .guard import QueryRefused
 from .stores import OxigraphStore, Store, StoreSpec, open_store
 
-__all__ = ["DEFAULT_MEMORY_MB", "Job", "Reply", "WorkerPool", "default_pool_size", "handle_job"]
+__all__ = [
+    "DEFAULT_MEMORY_MB",
+    "DEFAULT_QUICK_TIMEOUT",
+    "Job",
+    "Reply",
+    "WorkerPool",
+    "default_pool_size",
+    "handle_job",
+]
 
 log = logging.getLogger("nibs_graph.sparql")
 
 #: Address-space cap of one worker process, in MiB (0: no cap).
 DEFAULT_MEMORY_MB = 4096
+#: Seconds after which a running query counts as long (see :class:`WorkerPool`).
+DEFAULT_QUICK_TIMEOUT = 2.0
+#: The ``nice`` increment of a worker running a long query.
+LONG_QUERY_NICENESS = 10
 
 
 def default_pool_size() -> int:
@@ -301,6 +313,13 @@ class _Worker:
         self.conn = Connection(parent.detach())
         self.conn.send((spec, memory_mb))
         self.info: dict[str, Any] = {}
+        self.niced = False
+
+    def lower_priority(self) -> None:
+        """Give the process a lower CPU priority (``nice`` +10), so that quick queries keep their speed."""
+        with contextlib.suppress(AttributeError, OSError):
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, LONG_QUERY_NICENESS)
+            self.niced = True
 
     def is_alive(self) -> bool:
         """Whether the process is still running."""
@@ -346,7 +365,14 @@ class WorkerPool:
     spec:
         The store every worker opens (an Oxigraph folder must already be built: :func:`ensure_oxigraph`).
     size:
-        Number of workers (default: one per core, at least two).
+        Workers that may run long queries (default: one per core, at least two).
+    quick:
+        Further workers kept free for quick queries (default 1): a query that runs longer than ``quick_timeout``
+        is *long*; at most ``size`` long queries run at once, and a query that becomes long when ``size`` others
+        already are is stopped (503). A quick query therefore always finds a worker while long ones run.
+    quick_timeout:
+        Seconds after which a running query counts as long. Its worker gets a lower CPU priority (so quick
+        queries keep their speed on a busy machine) and is replaced once it has answered.
     memory_mb:
         Address-space cap of each worker (memory and remote stores), in MiB; 0 for none.
     start_timeout:
@@ -372,15 +398,21 @@ class WorkerPool:
         spec: StoreSpec,
         *,
         size: int | None = None,
+        quick: int = 1,
+        quick_timeout: float = DEFAULT_QUICK_TIMEOUT,
         memory_mb: int = DEFAULT_MEMORY_MB,
         start_timeout: float = 300.0,
     ) -> None:
         self.spec = spec
         self.size = size if size and size > 0 else default_pool_size()
+        self.quick = max(0, quick)
+        self.quick_timeout = quick_timeout
+        self.long_running = 0
         self.memory_mb = memory_mb
         self.start_timeout = start_timeout
         self.info: dict[str, Any] = {}
         self.stopped = 0
+        self.refused = 0
         self._idle: asyncio.Queue[_Worker] | None = None
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
@@ -410,7 +442,7 @@ class WorkerPool:
         StoreError
             When a worker cannot open the store (the message says why); no worker is left running.
         """
-        started = [_Worker(self.spec, self.memory_mb) for _ in range(self.size)]
+        started = [_Worker(self.spec, self.memory_mb) for _ in range(self.workers)]
         with self._lock:
             self._all.update(started)
         try:
@@ -443,6 +475,11 @@ class WorkerPool:
             workers = list(self._all)
             self._all.clear()
         await asyncio.gather(*(asyncio.to_thread(w.stop) for w in workers))
+
+    @property
+    def workers(self) -> int:
+        """Worker processes the pool keeps: ``size`` plus ``quick``."""
+        return self.size + self.quick
 
     @property
     def idle(self) -> int:
@@ -492,6 +529,7 @@ class WorkerPool:
             return
 
     async def _reply(self, worker: _Worker, timeout: float) -> Reply:
+        """Wait for ``worker``'s reply; ``TimeoutError`` after ``timeout`` s, or ``_TooManyLong`` (see the class)."""
         loop = asyncio.get_running_loop()
         ready: asyncio.Future[None] = loop.create_future()
         fd = worker.conn.fileno()
@@ -501,27 +539,45 @@ class WorkerPool:
                 ready.set_result(None)
 
         loop.add_reader(fd, readable)
+        long = False
         try:
-            await asyncio.wait_for(ready, timeout)
+            started = loop.time()
+            if self.quick and self.quick_timeout < timeout:
+                await asyncio.wait({ready}, timeout=self.quick_timeout)
+                if not ready.done():
+                    if self.long_running >= self.size:
+                        raise _TooManyLong
+                    long = True
+                    self.long_running += 1
+                    worker.lower_priority()
+            if not ready.done():
+                await asyncio.wait({ready}, timeout=max(0.0, timeout - (loop.time() - started)))
+            if not ready.done():
+                raise TimeoutError
         finally:
             loop.remove_reader(fd)
+            if long:
+                self.long_running -= 1
         reply = await asyncio.to_thread(worker.conn.recv)
         if not isinstance(reply, Reply):
             raise EOFError("unexpected message from a worker")
         return reply
 
-    async def run(self, job: Job, *, timeout: float) -> Reply:
+    async def run(self, job: Job, *, timeout: float, queue_timeout: float | None = None) -> Reply:
         """Answer ``job`` in a worker; stop it (503) if it takes longer than ``timeout`` seconds.
 
-        Waiting for a free worker is bounded by ``timeout`` too (503, the pool is busy). Never raises for a
-        query's sake: every outcome is a :class:`Reply`.
+        Waiting for a free worker is bounded by ``queue_timeout`` (default: ``timeout``; 503, the pool is busy).
+        A query that becomes long while ``size`` long queries run is stopped at ``quick_timeout`` (503). Never
+        raises for a query's sake: every outcome is a :class:`Reply`.
         """
         if self._idle is None:
             raise RuntimeError("the worker pool is not started")
+        wait = timeout if queue_timeout is None else queue_timeout
         try:
-            worker = await asyncio.wait_for(self._idle.get(), timeout)
+            worker = await asyncio.wait_for(self._idle.get(), wait)
         except TimeoutError:
-            return Reply.error(503, f"all {self.size} query workers stayed busy for {timeout:g} s; try again later")
+            self.refused += 1
+            return Reply.error(503, f"all {self.workers} query workers stayed busy for {wait:g} s; try again later")
         started = time.perf_counter()
         try:
             worker.conn.send(job)
@@ -531,14 +587,30 @@ class WorkerPool:
             self._retire(worker)
             log.warning("query stopped after %.1f s (time limit %g s)", time.perf_counter() - started, timeout)
             return Reply.error(503, f"the query was stopped after {timeout:g} s (this endpoint's time limit)")
+        except _TooManyLong:
+            self.stopped += 1
+            self._retire(worker)
+            log.warning("query stopped after %g s: %d long queries already running", self.quick_timeout, self.size)
+            return Reply.error(
+                503,
+                f"the query was stopped after {self.quick_timeout:g} s: {self.size} long queries are already "
+                f"running and the other workers are kept for quick queries; try again later",
+            )
         except (EOFError, OSError, ValueError):
             self._retire(worker)
             return Reply.error(500, "the query worker stopped unexpectedly (the query may need too much memory)")
         except BaseException:  # cancelled (client gone, server stopping): the worker may still be busy
             self._retire(worker)
             raise
-        self._idle.put_nowait(worker)
+        if worker.niced:  # it cannot be given its priority back: a fresh worker takes its place
+            self._retire(worker)
+        else:
+            self._idle.put_nowait(worker)
         return reply
+
+
+class _TooManyLong(Exception):
+    """A query became long while the pool's quota of long queries was taken."""
 
 
 def _main(argv: list[str]) -> None:
