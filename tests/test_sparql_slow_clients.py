@@ -206,8 +206,10 @@ def test_a_quick_ask_is_answered_in_under_a_second_while_two_ten_second_queries_
     with serving(app, limits) as url:
         slow: list[tuple[int, float, str]] = []
         threads = [_slow_query(url, slow) for _ in range(2)]
-        time.sleep(1.5)  # both are now long queries, holding the two workers for long queries
-        assert app.state.pool.long_running == 2 and not slow
+        deadline = time.monotonic() + 8
+        while app.state.pool.long_running < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)  # after the 1 s quick timeout both are long queries, holding the two workers for them
+        assert app.state.pool.long_running == 2 and not slow, (app.state.pool.long_running, slow)
         import os
 
         niceness = sorted(os.getpriority(os.PRIO_PROCESS, pid) for pid in app.state.pool.pids)
@@ -222,8 +224,8 @@ def test_a_quick_ask_is_answered_in_under_a_second_while_two_ten_second_queries_
         third: list[tuple[int, float, str]] = []
         _slow_query(url, third).join(30)
         status, seconds, text = third[0]
-        assert status == 503 and seconds < 4.0 and "2 long queries are already running" in text
-        assert not slow and all(t.is_alive() for t in threads)
+        assert status == 503 and seconds < 4.0 and "2 long queries are already running" in text, third
+        assert not slow and all(t.is_alive() for t in threads), slow
         print(f"quick ASK while two 10 s queries run: median {statistics.median(latencies) * 1000:.0f} ms")
     for thread in threads:
         thread.join(30)
@@ -329,7 +331,7 @@ def test_a_thousand_slow_body_connections_neither_starve_clients_nor_stay_open(t
     assert max(s for _, s in normal) < 2.0, normal  # before the fix: normal clients timed out for the whole run
     # a 408, or a reset when a trickled byte crossed the server's close
     assert all(answer.startswith(b"HTTP/1.1 408 ") or not answer for _, answer in closures)
-    assert seconds[0] >= body_timeout - 0.5 and seconds[-1] < body_timeout + 2.5, (seconds[0], seconds[-1])
+    assert seconds[0] >= body_timeout - 0.5 and seconds[-1] < body_timeout + 3.0, (seconds[0], seconds[-1])
     text = log_file.read_text()
     assert "Traceback" not in text
     assert len([line for line in text.splitlines() if "closed a connection" in line]) <= 11
