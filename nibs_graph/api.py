@@ -104,7 +104,12 @@ def load_graph(
 
     folder = Path(data) if data else default_data_dir()
     chosen = choose_engine(folder, engine)
-    key = file_digest(str(folder.resolve()), data_version(folder, layers), *layers) if folder.is_dir() else "none"
+    if folder.is_dir():  # releases.csv is outside the data version but names the release the graph records
+        releases = folder / "releases.csv"
+        named = releases.read_bytes() if releases.is_file() else b""
+        key = file_digest(str(folder.resolve()), data_version(folder, layers), named, *layers)
+    else:
+        key = "none"
     if chosen == "oxigraph":
         from .scale.project import project_data
 

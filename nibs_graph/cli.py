@@ -6,6 +6,7 @@ Library errors become messages (exit 2), an empty answer says so (exit 1).
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -86,8 +87,11 @@ def path(
     from .queries.paths import paths
 
     with library_errors():
-        if species is not None and species not in vocab.SPECIES:
-            fail(f"--species {species!r} is not allowed; allowed: {', '.join(vocab.SPECIES)}")
+        if species is not None:
+            try:
+                species = vocab.species(species)
+            except ValueError as exc:
+                fail(f"--species {species!r} is not allowed; allowed: {exc}")
         if setting is not None and setting not in vocab.SETTINGS:
             fail(f"--setting {setting!r} is not allowed; allowed: {', '.join(vocab.SETTINGS)}")
         G = graph_from_options(data, graph, layer, store, endpoint)
@@ -300,14 +304,17 @@ def validate(
         fail(str(exc))
     counts = base.counts()
     if fmt is OutputFormat.json:
-        emit_json({"valid": True, "counts": counts, "data_version": base.version})
+        emit_json({"valid": True, "counts": counts, "data_version": base.version, "release": base.release})
     elif fmt in (OutputFormat.csv, OutputFormat.tsv):
         from .tabular import Col, Tabular, emit
 
         rows = [{"what": k, "count": n} for k, n in counts.items()]
         emit(Tabular("valid", [Col("what"), Col("count")], rows), fmt.value)
     else:
-        typer.echo("valid: " + ", ".join(f"{n} {k}" for k, n in counts.items()) + f" (data version {base.version})")
+        release = f", release {base.release}" if base.release else ", unreleased"
+        typer.echo(
+            "valid: " + ", ".join(f"{n} {k}" for k, n in counts.items()) + f" (data version {base.version}{release})"
+        )
 
 
 @app.command()
@@ -326,6 +333,49 @@ def info(
         G = graph_from_options(data, graph, layer, store, endpoint)
         summary = graph_info(G)
         show(fmt, lambda: summary, "print_info", summary)
+
+
+class DiffFormat(StrEnum):
+    """Output of ``diff``: a table, JSON, or a Markdown report for a changelog."""
+
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command()
+def diff(
+    old: Annotated[
+        str, typer.Argument(help="The old evidence base: a folder, or a git revision (2025.1, HEAD~1, REV:data).")
+    ],
+    new: Annotated[str, typer.Argument(help="The new evidence base: a folder, or a git revision.")],
+    layer: LayerOption = None,
+    fmt: Annotated[
+        DiffFormat, typer.Option("--format", "-f", help="Output format: table, json, or markdown (for a changelog).")
+    ] = DiffFormat.table,
+) -> None:
+    """What changed between two evidence bases: records added, removed and changed, and the answers they move."""
+    from pathlib import Path
+
+    from .diff import diff_bases, resolve_version
+
+    with library_errors():
+        old_path, new_path = Path(old), Path(new)
+        with (
+            resolve_version(old, relative_to=new_path if new_path.is_dir() else None) as (old_dir, old_label),
+            resolve_version(new, relative_to=old_path if old_path.is_dir() else None) as (new_dir, new_label),
+        ):
+            result = diff_bases(old_dir, new_dir, layers=tuple(layer or ()), labels=(old_label, new_label))
+        if fmt is DiffFormat.json:
+            emit_json(result.to_dict())
+        elif fmt is DiffFormat.markdown:
+            typer.echo(result.to_markdown(), nl=False)
+        else:
+            from .render import print_diff
+
+            print_diff(result)
+        if result.is_empty():
+            raise NoResultError(f"no differences between {old_label} and {new_label}")
 
 
 def _register_optional_commands() -> None:

@@ -120,8 +120,11 @@ def html(
     from .export.html import write_html
 
     with library_errors():
-        if species is not None and species not in vocab.SPECIES:
-            fail(f"--species {species!r} is not allowed; allowed: {', '.join(vocab.SPECIES)}")
+        if species is not None:
+            try:
+                species = vocab.species(species)
+            except ValueError as exc:
+                fail(f"--species {species!r} is not allowed; allowed: {exc}")
         if setting is not None and setting not in vocab.SETTINGS:
             fail(f"--setting {setting!r} is not allowed; allowed: {', '.join(vocab.SETTINGS)}")
         _check(out)

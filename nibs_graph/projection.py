@@ -36,7 +36,6 @@ __all__ = ["EFFECT_RELATIONS", "SIGNALLING_RELATIONS", "GraphData", "project", "
 
 EFFECT_RELATIONS: frozenset[str] = frozenset(vocab.DIRECTIONS)
 SIGNALLING_RELATIONS: frozenset[str] = frozenset(vocab.RELATION_SIGNS)
-_SPECIES_LABELS = {v: k for k, v in vocab.SPECIES.items()}
 _SETTING_LABELS = {"InVitro": "in vitro", "ExVivo": "ex vivo", "InVivo": "in vivo", "Human": "human"}
 #: Protocol parameters (local names in ``nibs:``) carried onto protocol nodes.
 PROTOCOL_PARAMS = (
@@ -179,6 +178,7 @@ def project(g: Graph) -> GraphData:
             "title": value(s, DCTERMS.title),
             "model": value(s, n("model")),
             "disease_model": value(s, n("diseaseModel")),
+            "origin": value(g.value(s, DCTERMS.source), n("sourceId")) if g.value(s, DCTERMS.source) else None,
         }
 
     # protocols
@@ -229,7 +229,7 @@ def project(g: Graph) -> GraphData:
         technique = g.value(f, n("technique"))
         target = g.value(f, n("target"))
         direction = _local(str(g.value(f, n("direction"))))
-        species = sorted(_SPECIES_LABELS.get(compress(str(o)), compress(str(o))) for o in g.objects(f, n("species")))
+        species = sorted(vocab.species_label(compress(str(o))) for o in g.objects(f, n("species")))
         settings = sorted(_SETTING_LABELS.get(_local(str(o)), str(o)) for o in g.objects(f, n("setting")))
         effect = bool(value(f, n("isStimulationEffect")))
         record = {
@@ -250,6 +250,7 @@ def project(g: Graph) -> GraphData:
             "comparison": _local(str(g.value(f, n("comparison")))),
             "model": study.get("model"),
             "disease_model": study.get("disease_model"),
+            "origin": study.get("origin"),
             "stimulation_effect": effect,
             "time_point": value(f, n("timePoint")),
             "region": value(f, n("region")),
@@ -311,10 +312,12 @@ def project(g: Graph) -> GraphData:
     if problems:
         shown = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more" if len(problems) > 10 else "")
         raise GraphFileError(f"the graph does not conform to the nibs-graph shapes: {shown}")
-    version = None
+    version = release = None
     for s in g.subjects(RDF.type, PROV.Collection):
         version = value(s, URIRef("http://www.w3.org/2002/07/owl#versionInfo"))
+        release = value(s, n("release"))
     out.graph["data_version"] = version
+    out.graph["release"] = release
     out.graph["findings"] = dict(sorted(all_findings.items()))
     return out
 

@@ -24,7 +24,7 @@ from . import vocab
 from .errors import GraphFileError
 from .namespaces import DATA, NIBS, PREFIXES, RDF_PREFIXES, expand
 from .paths import ontology_dir
-from .records import EvidenceBase, Finding, Protocol, Study
+from .records import EvidenceBase, Finding, Protocol, Source, Study
 
 if TYPE_CHECKING:
     from rdflib import Graph, URIRef
@@ -33,9 +33,13 @@ __all__ = [
     "DIRECTION_PROPERTIES",
     "RELATION_PROPERTIES",
     "SETTING_TERMS",
+    "SOURCE_CLASSES",
     "bind_prefixes",
+    "dataset_triples",
     "entity_class",
     "read_graph",
+    "source_iri",
+    "source_triples",
     "study_iri",
     "to_rdf",
 ]
@@ -98,7 +102,7 @@ def to_rdf(base: EvidenceBase, *, include_ontology: bool = True) -> Graph:
         Add the triples of ``ontology/nibs.ttl`` (the technique hierarchy, labels, definitions).
     """
     from rdflib import Graph, Literal, URIRef
-    from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+    from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
     g = bind_prefixes(Graph())
     if include_ontology:
@@ -114,6 +118,9 @@ def to_rdf(base: EvidenceBase, *, include_ontology: bool = True) -> Graph:
         return Literal(value, datatype=datatype)
 
     add = g.add
+    for source in base.sources.values():
+        for triple in source_triples(source):
+            add(triple)
     study_nodes: dict[str, URIRef] = {}
     for s in base.studies.values():
         node = URIRef(study_iri(s))
@@ -126,8 +133,11 @@ def to_rdf(base: EvidenceBase, *, include_ontology: bool = True) -> Graph:
         add((node, n("firstAuthor"), lit(s.first_author)))
         add((node, n("year"), lit(s.year, XSD.integer)))
         add((node, n("journal"), lit(s.journal)))
-        add((node, n("reviewRef"), lit(s.review_ref, XSD.integer)))
-        add((node, n("reviewTable"), lit(s.review_table)))
+        add((node, DCTERMS.source, URIRef(source_iri(s.source_id))))
+        if s.review_ref is not None:
+            add((node, n("reviewRef"), lit(s.review_ref, XSD.integer)))
+        if s.review_table is not None:
+            add((node, n("reviewTable"), lit(s.review_table)))
         add((node, n("doiStatus"), lit(s.doi_status)))
         add((node, n("model"), lit(s.model)))
         add((node, n("humanTranslation"), lit(s.human_translation == "yes", XSD.boolean)))
@@ -142,7 +152,7 @@ def to_rdf(base: EvidenceBase, *, include_ontology: bool = True) -> Graph:
         for t in s.techniques:
             add((node, n("technique"), iri(vocab.TECHNIQUES[t].curie)))
         for sp in s.species:
-            add((node, n("species"), iri(vocab.SPECIES[sp])))
+            add((node, n("species"), iri(vocab.species_curie(sp))))
         for st in s.setting:
             add((node, n("setting"), n(SETTING_TERMS[st])))
         for value in s.strain:
@@ -190,11 +200,75 @@ def to_rdf(base: EvidenceBase, *, include_ontology: bool = True) -> Graph:
         if link.notes:
             add((node, RDFS.comment, lit(link.notes)))
 
-    dataset = URIRef(DATA + "dataset")
-    add((dataset, RDF.type, PROV.Collection))
-    add((dataset, OWL.versionInfo, lit(base.version)))
-    add((dataset, DCTERMS.source, URIRef("https://doi.org/10.3390/cells14241996")))
+    for triple in dataset_triples(base):
+        add(triple)
     return g
+
+
+def source_iri(source_id: str) -> str:
+    """The IRI of a source (a review or a curation batch) of ``sources.csv``.
+
+    >>> source_iri("sveva2025")
+    'https://w3id.org/nibs-graph/data/source/sveva2025'
+    """
+    return f"{DATA}source/{source_id}"
+
+
+#: source kind → class (local name in ``nibs:``); both are subclasses of ``nibs:Source`` (a ``prov:Entity``).
+SOURCE_CLASSES = {"review": "Review", "curation": "CurationBatch"}
+
+
+def source_triples(source: Source) -> list[tuple[Any, Any, Any]]:
+    """The triples of one source: its class, citation, DOI, licence, curator and date.
+
+    A study points to its source with ``dcterms:source`` (the related resource it is derived from).
+
+    >>> from nibs_graph.validate import DEFAULT_SOURCE
+    >>> len(source_triples(DEFAULT_SOURCE))
+    9
+    """
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
+
+    node = URIRef(source_iri(source.source_id))
+    out: list[tuple[Any, Any, Any]] = [
+        (node, RDF.type, URIRef(NIBS + SOURCE_CLASSES[source.kind])),
+        (node, RDF.type, PROV.Entity),
+        (node, URIRef(NIBS + "sourceId"), Literal(source.source_id)),
+        (node, URIRef(NIBS + "sourceKind"), Literal(source.kind)),
+        (node, RDFS.label, Literal(source.citation)),
+        (node, DCTERMS.bibliographicCitation, Literal(source.citation)),
+    ]
+    if source.doi:
+        out.append((node, URIRef(NIBS + "doi"), Literal(source.doi)))
+        out.append((node, RDFS.seeAlso, URIRef("https://doi.org/" + source.doi)))
+    if source.licence:
+        out.append((node, DCTERMS.license, Literal(source.licence)))
+    if source.curator:
+        out.append((node, DCTERMS.creator, Literal(source.curator)))
+    if source.date:
+        out.append((node, DCTERMS.date, Literal(source.date, datatype=XSD.date)))
+    if source.notes:
+        out.append((node, RDFS.comment, Literal(source.notes)))
+    return out
+
+
+def dataset_triples(base: EvidenceBase) -> list[tuple[Any, Any, Any]]:
+    """The dataset node: its data version, release name (when the data is a release) and the reviews it draws on."""
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import DCTERMS, OWL, PROV, RDF
+
+    dataset = URIRef(DATA + "dataset")
+    out: list[tuple[Any, Any, Any]] = [
+        (dataset, RDF.type, PROV.Collection),
+        (dataset, OWL.versionInfo, Literal(base.version)),
+    ]
+    if base.release:
+        out.append((dataset, URIRef(NIBS + "release"), Literal(base.release)))
+    for source in base.sources.values():
+        if source.kind == "review" and source.doi:
+            out.append((dataset, DCTERMS.source, URIRef("https://doi.org/" + source.doi)))
+    return out
 
 
 def _add_protocol(g: Graph, node: URIRef, p: Protocol, study: URIRef, n: Any, iri: Any, lit: Any) -> None:
@@ -276,7 +350,7 @@ def _add_finding(
     add((node, n("sourceLocation"), lit(f.source)))
     study = base.studies[f.study_id]
     for sp in (f.species,) if f.species else study.species:
-        add((node, n("species"), iri(vocab.SPECIES[sp])))
+        add((node, n("species"), iri(vocab.species_curie(sp))))
     for st in (f.setting,) if f.setting else study.setting:
         add((node, n("setting"), n(SETTING_TERMS[st])))
     for key, value in (("timePoint", f.time_point), ("region", f.region), ("context", f.context)):

@@ -8,15 +8,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Entity", "EvidenceBase", "Finding", "Link", "Protocol", "Study"]
+__all__ = ["Entity", "EvidenceBase", "Finding", "Link", "Protocol", "Source", "Study"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where studies come from: a review (DOI, licence) or a batch of direct curation (curator, date)."""
+
+    source_id: str
+    kind: str
+    citation: str
+    doi: str | None
+    licence: str | None
+    tables: tuple[str, ...]
+    refs: tuple[int, int] | None
+    curator: str | None
+    date: str | None
+    notes: str | None
 
 
 @dataclass(frozen=True)
 class Study:
-    """An included study of the review."""
+    """An included study, from the source ``source_id`` (a review, or direct curation)."""
 
     study_id: str
-    review_ref: int
+    source_id: str
+    review_ref: int | None
     first_author: str
     year: int
     title: str
@@ -27,7 +44,7 @@ class Study:
     doi_status: str
     pmid: int | None
     pmcid: str | None
-    review_table: str
+    review_table: str | None
     techniques: tuple[str, ...]
     model: str
     disease_model: str | None
@@ -127,12 +144,14 @@ class Link:
 class EvidenceBase:
     """The whole validated evidence base, keyed by id."""
 
+    sources: dict[str, Source] = field(default_factory=dict)
     studies: dict[str, Study] = field(default_factory=dict)
     protocols: dict[str, Protocol] = field(default_factory=dict)
     findings: dict[str, Finding] = field(default_factory=dict)
     entities: dict[str, Entity] = field(default_factory=dict)
     links: dict[str, Link] = field(default_factory=dict)
     version: str = ""
+    release: str | None = None
 
     def counts(self) -> dict[str, int]:
         """Number of records of each kind."""

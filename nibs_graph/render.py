@@ -487,3 +487,80 @@ def info_table(info: dict[str, Any]) -> Tabular:
 def print_info(info: dict[str, Any], fmt: str = "table") -> None:
     """Print the ``info`` summary."""
     emit(info_table(info), fmt)
+
+
+def print_diff(diff: Any) -> None:
+    """Print a :class:`~nibs_graph.diff.Diff`: what was compared, then one table per section that changed."""
+
+    def side(info: dict[str, Any]) -> str:
+        release = f", release {info['release']}" if info.get("release") else ""
+        return f"{info['label']} (data version {info['data_version']}{release})"
+
+    _console().print(Text(f"Changes from {side(diff.old)} to {side(diff.new)}"), soft_wrap=True)
+    if diff.is_empty():
+        _console().print("No differences.")
+        return
+    marks = {"added": "+", "removed": "−", "changed": "~", "gained": "+", "lost": "−"}
+    if diff.records:
+        rows = []
+        for change in diff.records:
+            head = {"": marks[change.status], "kind": change.kind, "id": change.id, "what": change.label}
+            if not change.fields:
+                rows.append(head)
+            for i, f in enumerate(change.fields):
+                first = head if i == 0 else {}
+                rows.append({**first, "field": f.field, "old": _empty(f.old), "new": _empty(f.new)})
+        cols = [Col(""), Col("kind"), Col("id"), Col("what", wrap=True), Col("field")]
+        emit(Tabular("Records", [*cols, Col("old", wrap=True), Col("new", wrap=True)], rows))
+    if diff.paths:
+        rows = [
+            {
+                "": marks[p.status],
+                "evidence": p.evidence,
+                "path": f"{' → '.join(p.nodes)} ({', '.join(p.relations)})",
+                "old": p.old or "",
+                "new": p.new or "",
+            }
+            for p in diff.paths
+        ]
+        title = "Paths from each technique to BDNF, TrkB, ERK1/2, NMDAR, GABA, mTOR, CREB"
+        emit(Tabular(title, [Col(""), Col("evidence"), Col("path", wrap=True), Col("old"), Col("new")], rows))
+    if diff.hubs:
+        rows = [
+            {
+                "entity": h.label,
+                "old rank": "–" if h.old_rank is None else h.old_rank,
+                "new rank": "–" if h.new_rank is None else h.new_rank,
+                "techniques": f"{h.old_techniques} → {h.new_techniques}",
+            }
+            for h in diff.hubs
+        ]
+        emit(Tabular("Hub ranks that moved", [Col(k) for k in ("entity", "old rank", "new rank", "techniques")], rows))
+    if diff.contradictions:
+        rows = [
+            {
+                "": c.status,
+                "target": c.target,
+                "family": c.family,
+                "kind": c.kinds_text(),
+                "findings": c.findings_text(),
+            }
+            for c in diff.contradictions
+        ]
+        cols = [Col(""), Col("target"), Col("family"), Col("kind"), Col("findings", wrap=True)]
+        emit(Tabular("Contradictions", cols, rows))
+    if diff.gaps:
+        rows = [
+            {
+                "technique": g.technique,
+                "entity": g.entity,
+                "old status": g.old_status or "no link",
+                "new status": g.new_status or "no link",
+            }
+            for g in diff.gaps
+        ]
+        emit(Tabular("Translational gaps", [Col(k) for k in ("technique", "entity", "old status", "new status")], rows))
+
+
+def _empty(value: str | None) -> str:
+    return "(empty)" if value is None else value

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from . import vocab
@@ -124,6 +125,30 @@ def choices_of(column: Column) -> tuple[str, ...]:
     return column.parse.options if isinstance(column.parse, _Choice) else ()
 
 
+def _species(value: str) -> str:
+    return vocab.species(value)
+
+
+def _date(value: str) -> str:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("a date written YYYY-MM-DD") from None
+    if not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
+        raise ValueError("a date written YYYY-MM-DD")
+    return value
+
+
+def _integer_range(value: str) -> tuple[int, int]:
+    low, sep, high = value.partition("-")
+    if not low.isdigit() or (sep and not high.isdigit()):
+        raise ValueError("a whole number or a range such as 42-71")
+    lo, hi = int(low), int(high) if sep else int(low)
+    if hi < lo:
+        raise ValueError("a range written low-high")
+    return (lo, hi)
+
+
 def _technique(value: str) -> str:
     if value not in vocab.TECHNIQUES:
         raise ValueError(", ".join(vocab.TECHNIQUES))
@@ -153,9 +178,22 @@ def _columns(*columns: Column) -> dict[str, Column]:
 
 C = Column
 FILES: dict[str, dict[str, Column]] = {
+    "sources.csv": _columns(
+        C("source_id", True, _id),
+        C("kind", True, _choice(vocab.SOURCE_KINDS)),
+        C("citation", True, _text),
+        C("doi", False, _doi),
+        C("licence", False, _text),
+        C("tables", False, _text, is_list=True),
+        C("refs", False, _integer_range),
+        C("curator", False, _text),
+        C("date", False, _date),
+        C("notes", False, _text),
+    ),
     "studies.csv": _columns(
         C("study_id", True, _id),
-        C("review_ref", True, _integer),
+        C("source_id", True, _id),
+        C("review_ref", False, _integer),
         C("first_author", True, _text),
         C("year", True, _integer),
         C("title", True, _text),
@@ -166,11 +204,11 @@ FILES: dict[str, dict[str, Column]] = {
         C("doi_status", True, _choice(("verified", "unverified", "unknown"))),
         C("pmid", False, _integer),
         C("pmcid", False, _pmcid),
-        C("review_table", True, _choice(vocab.REVIEW_TABLES)),
+        C("review_table", False, _text),
         C("techniques", True, _technique, is_list=True),
         C("model", True, _text),
         C("disease_model", False, _text),
-        C("species", True, _choice(vocab.SPECIES), is_list=True),
+        C("species", True, _species, is_list=True),
         C("strain", False, _text, is_list=True),
         C("setting", True, _choice(vocab.SETTINGS), is_list=True),
         C("n_total", False, _integer),
@@ -212,7 +250,7 @@ FILES: dict[str, dict[str, Column]] = {
         C("time_point", False, _text),
         C("region", False, _text),
         C("region_id", False, _curie),
-        C("species", False, _choice(vocab.SPECIES)),
+        C("species", False, _species),
         C("setting", False, _choice(vocab.SETTINGS)),
         C("context", False, _text),
         C("source", True, _text),
@@ -241,5 +279,9 @@ FILES: dict[str, dict[str, Column]] = {
     ),
 }
 
-#: Files every evidence base must have (``optional/*.csv`` layers are read only when asked for).
-REQUIRED_FILES: tuple[str, ...] = tuple(FILES)
+#: Files every evidence base must have (``optional/*.csv`` layers are read only when asked for). ``sources.csv``
+#: may be absent from a folder made before it existed: its studies then all come from the review
+#: (:data:`nibs_graph.validate.DEFAULT_SOURCE`).
+REQUIRED_FILES: tuple[str, ...] = tuple(name for name in FILES if name != "sources.csv")
+#: Columns a folder made before they existed may lack, with the value every row then takes.
+LEGACY_DEFAULTS: dict[str, dict[str, str]] = {"studies.csv": {"source_id": "sveva2025"}}

@@ -9,7 +9,10 @@ __all__ = ["graph_info"]
 
 
 def graph_info(G: Any) -> dict[str, Any]:
-    """Counts of nodes by type, edges by relation, findings by direction, studies, and the data version.
+    """Counts of nodes by type, edges by relation, findings by direction, studies, the data version and release.
+
+    ``release`` is the name of the data release (``data/releases.csv``) the data version is, or None when the data
+    has changed since the last release (or the graph records none).
 
     >>> from nibs_graph.api import load_graph
     >>> graph_info(load_graph())["studies"]
@@ -25,6 +28,7 @@ def graph_info(G: Any) -> dict[str, Any]:
     local_ids = sorted(n for n in G.nodes if n.startswith("nibsent:"))
     return {
         "data_version": G.graph.get("data_version"),
+        "release": G.graph.get("release"),
         "studies": len({f["study_id"] for f in findings.values()} | _studies_of_protocols(G)),
         "findings": len(findings),
         "stimulation_findings": sum(1 for f in findings.values() if f["stimulation_effect"]),

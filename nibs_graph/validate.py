@@ -24,12 +24,32 @@ from typing import Any
 
 from . import vocab
 from .errors import DataValidationError, Problem
-from .records import Entity, EvidenceBase, Finding, Link, Protocol, Study
-from .schema import FILES, Column, choices_of
+from .records import Entity, EvidenceBase, Finding, Link, Protocol, Source, Study
+from .release import release_name
+from .schema import FILES, LEGACY_DEFAULTS, REQUIRED_FILES, Column, choices_of
 
-__all__ = ["data_version", "finish_problems", "read_evidence_base"]
+__all__ = ["DEFAULT_SOURCE", "data_version", "file_sources", "finish_problems", "read_evidence_base"]
+
+#: The source of every study in a folder without ``sources.csv`` (made before sources existed): the review.
+DEFAULT_SOURCE = Source(
+    source_id="sveva2025",
+    kind="review",
+    citation=(
+        "Sveva V, Mancuso M, Cruciani A, et al. Cellular and Molecular Mechanisms of Non-Invasive Brain Stimulation "
+        "Techniques: A Systematic Review on the Implications for the Treatment of Neurological Disorders. "
+        "Cells 2025, 14, 1996"
+    ),
+    doi="10.3390/cells14241996",
+    licence="CC BY 4.0",
+    tables=vocab.REVIEW_TABLES,
+    refs=None,
+    curator=None,
+    date=None,
+    notes=None,
+)
 
 _RECORD_TYPES: dict[str, type] = {
+    "sources.csv": Source,
     "studies.csv": Study,
     "protocols.csv": Protocol,
     "findings.csv": Finding,
@@ -37,6 +57,7 @@ _RECORD_TYPES: dict[str, type] = {
     "pathways.csv": Link,
 }
 _KEYS = {
+    "sources.csv": "source_id",
     "studies.csv": "study_id",
     "protocols.csv": "protocol_id",
     "findings.csv": "finding_id",
@@ -52,9 +73,30 @@ def data_version(data_dir: Path, layers: Iterable[str] = ()) -> str:
     names = [*FILES, *(OPTIONAL_LAYERS[layer] for layer in layers)]
     for name in names:
         path = data_dir / name
+        if name not in REQUIRED_FILES and not path.exists():
+            continue  # a folder made before the optional file existed keeps its version
         digest.update(name.encode())
         digest.update(path.read_bytes() if path.exists() else b"<missing>")
     return digest.hexdigest()[:16]
+
+
+def file_sources(data_dir: Path, layers: Iterable[str] = ()) -> dict[str, str]:
+    """The files to read (file name → the schema file it follows), ``sources.csv`` first when the folder has it.
+
+    Raises
+    ------
+    DataValidationError
+        For an unknown optional layer.
+    """
+    names = [name for name in FILES if name in REQUIRED_FILES or (data_dir / name).exists()]
+    sources = {name: name for name in names}
+    for layer in layers:
+        if layer not in OPTIONAL_LAYERS:
+            raise DataValidationError(
+                [Problem("--layer", None, None, layer, ", ".join(OPTIONAL_LAYERS), "unknown optional layer")]
+            )
+        sources[OPTIONAL_LAYERS[layer]] = "pathways.csv"
+    return sources
 
 
 def _decode(label: str, raw: bytes, problems: list[Problem]) -> str:
@@ -87,12 +129,18 @@ def _decode(label: str, raw: bytes, problems: list[Problem]) -> str:
 
 
 def _read_rows(
-    label: str, text: str, spec: dict[str, Column], problems: list[Problem], key: str, rejected: set[str]
+    label: str,
+    text: str,
+    spec: dict[str, Column],
+    problems: list[Problem],
+    key: str,
+    rejected: set[str],
+    defaults: dict[str, str] | None = None,
 ) -> list[tuple[int, dict[str, Any]]]:
     """Parse one CSV text into (line, parsed row) pairs, reporting every cell problem.
 
     The ids of rows rejected for a bad cell go into ``rejected``, so that references to them are not reported
-    again as unknown ids.
+    again as unknown ids. A column of ``defaults`` missing from the header takes its default in every row.
     """
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[tuple[int, dict[str, Any]]] = []
@@ -105,7 +153,8 @@ def _read_rows(
         problems.append(Problem(label, 1, None, None, "RFC 4180 CSV", f"unreadable header ({exc})"))
         return rows
     header = [h.strip() for h in header]
-    missing = [name for name in spec if name not in header]
+    filled = {name: value for name, value in (defaults or {}).items() if name not in header}
+    missing = [name for name in spec if name not in header and name not in filled]
     for name in missing:
         problems.append(
             Problem(
@@ -146,7 +195,7 @@ def _read_rows(
                 )
             )
             continue
-        row: dict[str, Any] = {}
+        row: dict[str, Any] = {name: spec[name].read(value) for name, value in filled.items()}
         ok = True
         for name, cell in zip(header, cells, strict=True):
             column = spec.get(name)
@@ -212,7 +261,10 @@ def _read_file(
         return
     text = _decode(label, path.read_bytes(), problems)
     before = len(problems)
-    rows = _read_rows(label, text, FILES[spec_name], problems, _KEYS[spec_name], rejected.setdefault(spec_name, set()))
+    defaults = None if (data_dir / "sources.csv").exists() else LEGACY_DEFAULTS.get(spec_name)
+    rows = _read_rows(
+        label, text, FILES[spec_name], problems, _KEYS[spec_name], rejected.setdefault(spec_name, set()), defaults
+    )
     if not rows and len(problems) > before:
         unusable.add(spec_name)
     records, where = _records(label, rows, _KEYS[spec_name], _RECORD_TYPES[spec_name], problems)
@@ -258,17 +310,14 @@ def read_evidence_base(data_dir: Path | str, layers: Iterable[str] = ()) -> Evid
     files: dict[str, dict[str, str]] = {}
     rejected: dict[str, set[str]] = {}  # ids of rows rejected for a bad cell, per file
     unusable: set[str] = set()  # files missing or unreadable as a whole
-    sources = {name: name for name in FILES}
-    for layer in layers:
-        if layer not in OPTIONAL_LAYERS:
-            raise DataValidationError(
-                [Problem("--layer", None, None, layer, ", ".join(OPTIONAL_LAYERS), "unknown optional layer")]
-            )
-        sources[OPTIONAL_LAYERS[layer]] = "pathways.csv"
+    sources = file_sources(data_dir, layers)
     for name, spec_name in sources.items():
         _read_file(data_dir, name, spec_name, tuple(sources), problems, parsed, lines, files, rejected, unusable)
 
     base = EvidenceBase(
+        sources=parsed.get("sources.csv", {})
+        if "sources.csv" in sources
+        else {DEFAULT_SOURCE.source_id: DEFAULT_SOURCE},
         studies=parsed.get("studies.csv", {}),
         protocols=parsed.get("protocols.csv", {}),
         findings=parsed.get("findings.csv", {}),
@@ -278,13 +327,61 @@ def read_evidence_base(data_dir: Path | str, layers: Iterable[str] = ()) -> Evid
     _check_references(base, lines, files, problems, rejected, unusable)
     if problems:
         ids: dict[str, Collection[str]] = {
+            "sources.csv": base.sources,
             "studies.csv": base.studies,
             "protocols.csv": base.protocols,
             "entities.csv": base.entities,
         }
         raise DataValidationError(finish_problems(data_dir, sources, ids, rejected, unusable, problems))
     base.version = data_version(data_dir, layers)
+    base.release = release_name(data_dir, base.version)
     return base
+
+
+def _rule_message(value: str, what: str) -> str:
+    return f"value {value!r} is not allowed for {what}" if value else f"required for {what}"
+
+
+def _source_rules(source: Source) -> list[tuple[str, str, str]]:
+    """What a source of its kind lacks or should not have, as (column, value, what is allowed)."""
+    found: list[tuple[str, str, str]] = []
+    if source.kind == "review":
+        for column in ("doi", "licence"):
+            if getattr(source, column) is None:
+                found.append((column, "", "a value (required for a review)"))
+        for column in ("curator", "date"):
+            if getattr(source, column) is not None:
+                found.append((column, str(getattr(source, column)), "empty for a review (curation batches only)"))
+    else:
+        for column in ("curator", "date"):
+            if getattr(source, column) is None:
+                found.append((column, "", "a value (required for a curation batch)"))
+        if source.tables:
+            found.append(("tables", "|".join(source.tables), "empty for a curation batch (reviews only)"))
+        if source.refs is not None:
+            found.append(("refs", "-".join(map(str, source.refs)), "empty for a curation batch (reviews only)"))
+    return found
+
+
+def _study_rules(study: Study, source: Source) -> list[tuple[str, str, str]]:
+    """The rules that hold for a study because of its source, as (column, value, what is allowed)."""
+    found: list[tuple[str, str, str]] = []
+    if source.kind != "review":
+        for column in ("review_ref", "review_table"):
+            value = getattr(study, column)
+            if value is not None:
+                found.append((column, str(value), "empty for a study from a curation batch"))
+        return found
+    if study.review_ref is None:
+        found.append(("review_ref", "", "the study's reference number in the review"))
+    elif source.refs is not None and not source.refs[0] <= study.review_ref <= source.refs[1]:
+        found.append(("review_ref", str(study.review_ref), f"a reference number {source.refs[0]}-{source.refs[1]}"))
+    if source.tables:
+        if study.review_table is None:
+            found.append(("review_table", "", "one of " + ", ".join(source.tables)))
+        elif study.review_table not in source.tables:
+            found.append(("review_table", study.review_table, ", ".join(source.tables)))
+    return found
 
 
 def _check_references(
@@ -305,6 +402,22 @@ def _check_references(
             return  # already reported where the row or file itself is broken
         file, line = where(name, ident)
         problems.append(Problem(file, line, column, value, f"an id defined in {allowed_from}", f"unknown id {value!r}"))
+
+    for source_id, source in base.sources.items():
+        file, line = where("sources.csv", source_id)
+        for column, value, needed in _source_rules(source):
+            problems.append(Problem(file, line, column, value, needed, _rule_message(value, f"kind {source.kind!r}")))
+    for sid, s in base.studies.items():
+        origin = base.sources.get(s.source_id)
+        if origin is None:
+            if base.sources:
+                unknown("studies.csv", sid, "source_id", s.source_id, "sources.csv")
+            continue
+        file, line = where("studies.csv", sid)
+        for column, value, needed in _study_rules(s, origin):
+            problems.append(
+                Problem(file, line, column, value, needed, _rule_message(value, f"source {origin.source_id!r}"))
+            )
 
     for pid, p in base.protocols.items():
         study = base.studies.get(p.study_id)
@@ -411,6 +524,7 @@ def _check_references(
 
 #: The columns that name a row of another file, per file (checked again on rows rejected for another cell).
 _REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
+    "studies.csv": (("source_id", "sources.csv"),),
     "protocols.csv": (("study_id", "studies.csv"),),
     "findings.csv": (("study_id", "studies.csv"), ("protocol_id", "protocols.csv"), ("target_id", "entities.csv")),
     "pathways.csv": (("source_id", "entities.csv"), ("target_id", "entities.csv")),

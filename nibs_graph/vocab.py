@@ -13,7 +13,11 @@ documentation read these tables. A mistyped term fails loudly:
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass
+
+from .taxa import TAXA
 
 __all__ = [
     "COMPARISONS",
@@ -28,10 +32,14 @@ __all__ = [
     "RELATION_SIGNS",
     "REVIEW_TABLES",
     "SETTINGS",
+    "SOURCE_KINDS",
     "SPECIES",
     "STIMULATION_COMPARISONS",
     "TECHNIQUES",
     "Technique",
+    "species",
+    "species_curie",
+    "species_label",
     "technique",
     "technique_descendants",
     "technique_lineage",
@@ -232,9 +240,71 @@ def technique_descendants(label: str) -> list[Technique]:
 DIRECTIONS: tuple[str, ...] = ("increased", "decreased", "unchanged")
 DIRECTION_SIGNS: dict[str, int] = {"increased": 1, "decreased": -1, "unchanged": 0}
 
-SPECIES: dict[str, str] = {"human": "NCBITaxon:9606", "rat": "NCBITaxon:10116", "mouse": "NCBITaxon:10090"}
+#: Species name → NCBITaxon CURIE: the shipped table of common laboratory and clinical species
+#: (:mod:`nibs_graph.taxa`, with its source and licence). Any other NCBITaxon term is written as its CURIE.
+SPECIES: dict[str, str] = {t.name: t.curie for t in TAXA}
+_SPECIES_INDEX: dict[str, str] = {}
+for _taxon in TAXA:
+    for _name in (_taxon.name, _taxon.scientific_name, *_taxon.synonyms, _taxon.curie):
+        _SPECIES_INDEX.setdefault(_name.casefold(), _taxon.name)
+_SPECIES_LABELS: dict[str, str] = {t.curie: t.name for t in TAXA}
+_NCBITAXON = re.compile(r"^NCBITaxon:[1-9][0-9]*$")
+
+
+def species(value: str) -> str:
+    """The canonical form of a species cell: a name of the shipped table, or an NCBITaxon CURIE as given.
+
+    >>> species("Macaca mulatta"), species("NCBITaxon:10116"), species("NCBITaxon:9825")
+    ('rhesus macaque', 'rat', 'NCBITaxon:9825')
+    >>> try:
+    ...     species("macacque")
+    ... except ValueError as exc:
+    ...     print(str(exc).split("; ")[1])
+    did you mean: macaque, rhesus macaque?
+
+    Raises
+    ------
+    ValueError
+        For a name the table does not know (with the closest names), or a CURIE that is not NCBITaxon's.
+    """
+    known = _SPECIES_INDEX.get(value.casefold())
+    if known is not None:
+        return known
+    if _NCBITAXON.match(value):
+        return value
+    allowed = "an NCBITaxon CURIE (NCBITaxon:9544) or a species name of the shipped table"
+    close = difflib.get_close_matches(value.casefold(), list(_SPECIES_INDEX), n=6, cutoff=0.6)
+    close = list(dict.fromkeys(_SPECIES_INDEX[key] for key in close))[:3]
+    if close:
+        raise ValueError(f"{allowed}; did you mean: {', '.join(close)}?")
+    raise ValueError(f"{allowed} ({', '.join(SPECIES)})")
+
+
+def species_curie(name: str) -> str:
+    """The NCBITaxon CURIE of a canonical species value.
+
+    >>> species_curie("macaque"), species_curie("NCBITaxon:9825")
+    ('NCBITaxon:9539', 'NCBITaxon:9825')
+    """
+    return SPECIES.get(name, name)
+
+
+def species_label(curie: str) -> str:
+    """The name nibs-graph shows for an NCBITaxon CURIE (the CURIE itself when the table has no name for it).
+
+    >>> species_label("NCBITaxon:9606"), species_label("NCBITaxon:9825")
+    ('human', 'NCBITaxon:9825')
+    """
+    return _SPECIES_LABELS.get(curie, curie)
+
+
 SETTINGS: tuple[str, ...] = ("in vitro", "ex vivo", "in vivo", "human")
 REVIEW_TABLES: tuple[str, ...] = ("Table 2", "Table 3", "Table 4")
+#: Where a study comes from (``sources.csv`` column ``kind``).
+SOURCE_KINDS: dict[str, str] = {
+    "review": "a published review: its DOI, licence, and each study's reference number (and table) in it",
+    "curation": "direct curation from the primary paper by a named curator on a date",
+}
 POLARITIES: tuple[str, ...] = ("anodal", "cathodal")
 INTENSITY_UNITS: tuple[str, ...] = ("%MSO", "%RMT", "%MT", "µA", "mA")
 

@@ -11,6 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
 TINY = TESTS / "data" / "tiny"
 INVALID = TESTS / "data" / "invalid"
+SOURCES = TESTS / "data" / "sources"  # studies from two reviews and a curation batch, a macaque study
+EXAMPLE = TESTS / "data" / "example_study"  # the worked example of docs/adding-a-study.md (rows to append)
 SHIPPED = ROOT / "data"
 
 

@@ -67,7 +67,7 @@ def test_path_unknown_name_exits_2_with_suggestions(runner) -> None:  # type: ig
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--species", "zebrafish"], "--species 'zebrafish' is not allowed"),
+        (["--species", "zebrafsh"], "--species 'zebrafsh' is not allowed; allowed: an NCBITaxon CURIE"),
         (["--setting", "in silico"], "--setting 'in silico' is not allowed"),
         (["--max-hops", "0"], "Invalid value"),
         (["--data", "/nonexistent/folder"], "not a folder"),

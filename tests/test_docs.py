@@ -341,12 +341,12 @@ def test_adding_a_study_example_validates(tmp_path: Path) -> None:
 
     text = (DOCS / "adding-a-study.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```csv\n(.*?)\n```", text, flags=re.S)
+    example = ROOT / "tests" / "data" / "example_study"
+    names = ("sources.csv", "studies.csv", "protocols.csv", "entities.csv", "findings.csv")
+    assert blocks == [(example / name).read_text(encoding="utf-8").rstrip("\n") for name in names]
     folder = tmp_path / "data"
     shutil.copytree(SHIPPED, folder)
-    headers = {
-        name: (folder / name).read_text(encoding="utf-8").splitlines()[0]
-        for name in ("studies.csv", "protocols.csv", "findings.csv", "entities.csv", "pathways.csv")
-    }
+    headers = {name: (folder / name).read_text(encoding="utf-8").splitlines()[0] for name in names}
     added = set()
     for block in blocks:
         header, *rows = block.splitlines()
@@ -354,13 +354,15 @@ def test_adding_a_study_example_validates(tmp_path: Path) -> None:
         with (folder / name).open("a", encoding="utf-8") as handle:
             handle.write("\n".join(rows) + "\n")
         added.add(name)
-    assert added == {"studies.csv", "protocols.csv", "findings.csv", "entities.csv"}
+    assert added == set(names)
     before = len(load_evidence().studies)
     base = load_evidence(folder)
-    assert len(base.studies) == before + 1
+    assert len(base.studies) == before + 1 and base.release is None
     assert f"reports {before + 1} studies" in " ".join(text.split())
-    rows = evidence(load_graph(folder, use_cache=False), "iTBS", "BDNF")
-    assert "Doe et al., 2026" in {r["citation"] for r in rows}
+    rows = evidence(load_graph(folder, use_cache=False), "tACS", "BDNF")
+    assert [(r["citation"], r["species"], r["origin"]) for r in rows] == [
+        ("Doe et al., 2026", "rhesus macaque", "curation-example")
+    ]
 
 
 def test_adding_a_study_covers_each_file() -> None:
@@ -374,7 +376,7 @@ def test_adding_a_study_covers_each_file() -> None:
         file = re.search(r"`(\w+\.csv)`", title)
         if file and file.group(1) in FILES:
             steps[file.group(1)] = body
-    assert set(steps) == {"studies.csv", "protocols.csv", "findings.csv", "entities.csv"}
+    assert set(steps) == {"sources.csv", "studies.csv", "protocols.csv", "findings.csv", "entities.csv"}
     for file, body in steps.items():
         mentioned = set(re.findall(r"`(\w+)`", body))
         required = {name for name, column in FILES[file].items() if column.required}
@@ -397,8 +399,16 @@ def test_citation_cff() -> None:
     assert cff["license"] == "MIT" == project["license"]
     assert cff["authors"] == [{"name": "nibs-graph developers"}]
     assert cff["message"] and cff["title"]
-    (review,) = cff["references"]
-    assert review["type"] == "article"
+    review, release = (next(r for r in cff["references"] if r["type"] == kind) for kind in ("article", "data"))
+    assert len(cff["references"]) == 2
+    from nibs_graph.release import releases
+
+    latest = releases(SHIPPED)[-1]
+    assert str(release["version"]) == latest.name and str(release["date-released"]) == latest.date
+    assert release["title"].endswith(f"release {latest.name}") and release["license"] == "CC-BY-4.0"
+    assert [i["value"] for i in release["identifiers"]] == [f"data version {latest.data_version}"]
+    changelog = (SHIPPED / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"## {latest.name} — {latest.date}" in changelog and f"`{latest.data_version}`" in changelog
     assert review["doi"] == "10.3390/cells14241996"
     assert (review["journal"], review["year"], review["volume"], review["issue"], review["start"]) == (
         "Cells",

@@ -282,5 +282,5 @@ def test_cli_path_view_takes_the_filters_of_nibs_graph_path(runner, tmp_path: Pa
     ]
     result = runner.invoke(app, ["export", "html", str(out), *T, "--path", "cTBS", "CREB", "--species", "rat"])
     assert result.exit_code == 1 and "no path from cTBS to CREB" in result.stderr
-    result = runner.invoke(app, ["export", "html", str(out), *T, "--path", "iTBS", "BDNF", "--species", "dog"])
-    assert result.exit_code == 2 and "--species 'dog' is not allowed" in result.stderr
+    result = runner.invoke(app, ["export", "html", str(out), *T, "--path", "iTBS", "BDNF", "--species", "dgo"])
+    assert result.exit_code == 2 and "--species 'dgo' is not allowed" in result.stderr

@@ -228,3 +228,17 @@ def test_translational_gap(tour: Any, shipped_graph: Any) -> None:
         assert r["citation"] in links
     filtered = paths(G, "iTBS", "mTOR", setting="human").total_found
     assert f"setting='human': {filtered}" in _text(_cell(tour, "translation-filter"))
+
+
+def test_worked_example_from_outside_the_review(tour: Any) -> None:
+    text = _text(_cell(tour, "example-validate"))
+    assert "valid: 31 studies, release: none (an unreleased edit)" in text
+    assert "doe2026 comes from curation-example: curation by Example Curator on 2026-11-30" in text
+    assert (
+        "| Doe et al., 2026 | tACS (40 Hz tACS) | BDNF | increased | rhesus macaque | in vivo | curation-example |"
+        in text
+    )
+    report = _text(_cell(tour, "example-diff"))
+    assert "- added study `doe2026` (Doe et al., 2026)" in report
+    assert "- gained: tACS —increased→ BDNF (sign +, consistent)" in report
+    assert "- tACS → BDNF: no link → animal only" in report

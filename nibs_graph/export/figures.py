@@ -504,8 +504,23 @@ def _palette(n: int) -> list[str]:
 # ---------------------------------------------------------------------------------------------------- writing
 
 
-def figure_bytes(fig: Figure, fmt: str) -> bytes:
+def data_description(G: Any) -> str:
+    """What a file made from ``G`` says about its data: the data version and, for a release, its name.
+
+    >>> from nibs_graph.projection import GraphData
+    >>> data_description(GraphData(graph={"data_version": "ab12", "release": "2025.1"}))
+    'nibs-graph evidence base, data version ab12, release 2025.1'
+    """
+    text = f"nibs-graph evidence base, data version {G.graph.get('data_version') or 'unknown'}"
+    release = G.graph.get("release")
+    return text + (f", release {release}" if release else ", unreleased")
+
+
+def figure_bytes(fig: Figure, fmt: str, description: str | None = None) -> bytes:
     """A figure as PNG or SVG bytes, deterministic (fixed SVG hash salt, no date, fixed DPI).
+
+    ``description`` (e.g. :func:`data_description`) goes into the file's metadata (PNG text chunk, SVG
+    ``dc:description``).
 
     Examples
     --------
@@ -516,6 +531,8 @@ def figure_bytes(fig: Figure, fmt: str) -> bytes:
     """
     buffer = io.BytesIO()
     metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {"Software": None}
+    if description:
+        metadata["Description"] = description
     with _style():
         fig.savefig(buffer, format=fmt, dpi=_DPI, metadata=metadata, facecolor="#ffffff")
     return buffer.getvalue()
@@ -540,7 +557,7 @@ def matrix_figure(G: Any, out: Path | str, *, title: str | None = None) -> Path:
     True
     """
     fmt = _format(out)
-    return write_atomic(out, figure_bytes(render_matrix(matrix_data(G), title=title), fmt))
+    return write_atomic(out, figure_bytes(render_matrix(matrix_data(G), title=title), fmt, data_description(G)))
 
 
 def hubs_figure(G: Any, out: Path | str, *, top: int = 15, min_techniques: int = 1, title: str | None = None) -> Path:
@@ -555,4 +572,5 @@ def hubs_figure(G: Any, out: Path | str, *, top: int = 15, min_techniques: int =
     b'\\x89PNG'
     """
     fmt = _format(out)
-    return write_atomic(out, figure_bytes(render_hubs(G, top=top, min_techniques=min_techniques, title=title), fmt))
+    figure = render_hubs(G, top=top, min_techniques=min_techniques, title=title)
+    return write_atomic(out, figure_bytes(figure, fmt, data_description(G)))

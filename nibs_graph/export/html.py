@@ -621,6 +621,7 @@ def to_html(
             "node_count": len(view.nodes),
             "edge_count": len(view.edges),
             "data_version": G.graph.get("data_version"),
+            "release": G.graph.get("release"),
             "paths": view.paths,
         },
     }
@@ -651,6 +652,7 @@ def to_html(
         node_count=len(view.nodes),
         edge_count=len(view.edges),
         data_version=G.graph.get("data_version") or "",
+        release=G.graph.get("release") or "",
         node_legend=[
             {
                 "type": k,

@@ -58,6 +58,7 @@ def evidence_item(record: dict[str, Any]) -> dict[str, Any]:
             "target_label": record["target_label"],
             "protocol": record["protocol"],
             "source": record["source"],
+            "origin": record.get("origin"),
         }
     citation = REVIEW_CITATION if record.get("layer") == "review" else str(record.get("layer"))
     return {

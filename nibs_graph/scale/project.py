@@ -58,7 +58,6 @@ _PREFIXES = "\n".join(
         **{k: RDF_PREFIXES[k] for k in ("rdf", "rdfs", "skos", "prov", "owl", "dcterms")},
     }.items()
 )
-_SPECIES_LABELS = {expand(curie): label for label, curie in vocab.SPECIES.items()}
 _SETTING_LABELS = {
     NIBS + "InVitro": "in vitro",
     NIBS + "ExVivo": "ex vivo",
@@ -79,6 +78,7 @@ class _Parts:
     findings: dict[str, dict[str, Any]] = field(default_factory=dict)
     links: list[tuple[str, str, str, str, str | None, dict[str, Any]]] = field(default_factory=list)
     version: str | None = None
+    release: str | None = None
 
 
 def _assemble(parts: _Parts) -> GraphData:
@@ -125,6 +125,7 @@ def _assemble(parts: _Parts) -> GraphData:
             studies=(),
         )
     out.graph["data_version"] = parts.version
+    out.graph["release"] = parts.release
     out.graph["findings"] = dict(sorted(parts.findings.items()))
     return out
 
@@ -238,14 +239,16 @@ def project_store(store: pyoxigraph.Store) -> GraphData:
             )
 
     studies: dict[str, dict[str, Any]] = {}
-    for s, sid, citation, label, year, doi, status, title, model, disease in _select(
+    for s, sid, citation, label, year, doi, status, title, model, disease, origin in _select(
         store,
         """SELECT ?s (SAMPLE(?sid) AS ?i) (SAMPLE(?cit) AS ?c) (SAMPLE(?lab) AS ?l) (SAMPLE(?y) AS ?yr)
            (SAMPLE(?doi) AS ?d) (SAMPLE(?st) AS ?ds) (SAMPLE(?ti) AS ?t) (SAMPLE(?mo) AS ?m) (SAMPLE(?di) AS ?dm)
+           (SAMPLE(?oid) AS ?o)
         WHERE { ?s a nibs:Study .
           OPTIONAL { ?s nibs:studyId ?sid } OPTIONAL { ?s nibs:citation ?cit } OPTIONAL { ?s rdfs:label ?lab }
           OPTIONAL { ?s nibs:year ?y } OPTIONAL { ?s nibs:doi ?doi } OPTIONAL { ?s nibs:doiStatus ?st }
-          OPTIONAL { ?s dcterms:title ?ti } OPTIONAL { ?s nibs:model ?mo } OPTIONAL { ?s nibs:diseaseModel ?di } }
+          OPTIONAL { ?s dcterms:title ?ti } OPTIONAL { ?s nibs:model ?mo } OPTIONAL { ?s nibs:diseaseModel ?di }
+          OPTIONAL { ?s dcterms:source ?src . ?src nibs:sourceId ?oid } }
         GROUP BY ?s""",
     ):
         doi_value = _py(doi)
@@ -258,6 +261,7 @@ def project_store(store: pyoxigraph.Store) -> GraphData:
             "title": _py(title),
             "model": _py(model),
             "disease_model": _py(disease),
+            "origin": _py(origin),
         }
 
     params = " ".join(f"(SAMPLE(?v{i}) AS ?p{i})" for i in range(len(PROTOCOL_PARAMS)))
@@ -335,7 +339,7 @@ def project_store(store: pyoxigraph.Store) -> GraphData:
             "citation": study.get("citation"),
             "year": study.get("year"),
             "doi": study.get("doi"),
-            "species": "|".join(sorted(_SPECIES_LABELS.get(s, compress(s)) for s in species_items)),
+            "species": "|".join(sorted(vocab.species_label(compress(s)) for s in species_items)),
             "setting": "|".join(sorted(_SETTING_LABELS.get(s, s) for s in setting_items)),
             "direction": direction[len(NIBS) :] if direction.startswith(NIBS) else direction,
             "measure": _py(v["measure"]),
@@ -347,6 +351,7 @@ def project_store(store: pyoxigraph.Store) -> GraphData:
             "comparison": v["comparison"].value[len(NIBS) :],
             "model": study.get("model"),
             "disease_model": study.get("disease_model"),
+            "origin": study.get("origin"),
             "stimulation_effect": bool(_py(v["effect"])),
             "time_point": _py(v["tp"]),
             "region": _py(v["region"]),
@@ -386,8 +391,11 @@ def project_store(store: pyoxigraph.Store) -> GraphData:
                 },
             )
         )
-    for (version,) in _select(store, "SELECT ?v WHERE { ?d a prov:Collection ; owl:versionInfo ?v }"):
+    for version, release in _select(
+        store, "SELECT ?v ?r WHERE { ?d a prov:Collection ; owl:versionInfo ?v OPTIONAL { ?d nibs:release ?r } }"
+    ):
         parts.version = _py(version)
+        parts.release = _py(release)
     return _assemble(parts)
 
 
@@ -462,6 +470,7 @@ class ProjectionBuilder:
                 "doi": s.doi or None,
                 "model": s.model,
                 "disease_model": s.disease_model or None,
+                "origin": s.source_id,
                 "species": tuple(sorted(set(s.species))),
                 "setting": tuple(sorted(set(s.setting))),
             }
@@ -552,6 +561,7 @@ class ProjectionBuilder:
             "comparison": share(row["comparison"], row["comparison"]),
             "model": study["model"],
             "disease_model": study["disease_model"],
+            "origin": study["origin"],
             "stimulation_effect": row["comparison"] in vocab.STIMULATION_COMPARISONS,
             "time_point": share(row["time_point"], row["time_point"]) if row["time_point"] else None,
             "region": share(row["region"], row["region"]) if row["region"] else None,
@@ -561,9 +571,10 @@ class ProjectionBuilder:
         }
         self._parts.findings[row["finding_id"]] = record
 
-    def finish(self, version: str) -> None:
+    def finish(self, version: str, release: str | None = None) -> None:
         """Assemble the projection once every row has been seen."""
         self._parts.version = version
+        self._parts.release = release
         self._graph = _assemble(self._parts)
         self._parts = _Parts()
 

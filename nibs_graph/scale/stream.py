@@ -36,15 +36,26 @@ from .. import vocab
 from ..errors import DataValidationError, Problem
 from ..namespaces import DATA, NIBS, RDF_PREFIXES, expand
 from ..paths import ontology_dir
-from ..rdf import DIRECTION_PROPERTIES, ENTITY_CLASSES, RELATION_PROPERTIES, SETTING_TERMS, _decimal, study_iri
-from ..records import Entity, EvidenceBase, Link, Protocol, Study
+from ..rdf import (
+    DIRECTION_PROPERTIES,
+    ENTITY_CLASSES,
+    RELATION_PROPERTIES,
+    SETTING_TERMS,
+    SOURCE_CLASSES,
+    _decimal,
+    source_iri,
+    study_iri,
+)
+from ..records import Entity, EvidenceBase, Link, Protocol, Source, Study
+from ..release import release_name
 from ..schema import FILES, Column
 from ..validate import (
-    OPTIONAL_LAYERS,
+    DEFAULT_SOURCE,
     _check_references,
     _decode,
     _read_file,
     data_version,
+    file_sources,
     finish_problems,
 )
 
@@ -108,8 +119,8 @@ class RowConsumer(_Protocol):
     def finding(self, row: dict[str, Any]) -> None:
         """One valid ``findings.csv`` row (column name → parsed value)."""
 
-    def finish(self, version: str) -> None:
-        """Called once, after the last row, when the whole evidence base is valid."""
+    def finish(self, version: str, release: str | None = None) -> None:
+        """Called once, after the last row, when the whole evidence base is valid (``release``: its name, if any)."""
 
 
 @dataclass
@@ -119,6 +130,7 @@ class StreamResult:
     counts: dict[str, int]
     version: str
     triples: int = 0
+    release: str | None = None
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -281,6 +293,43 @@ class _Sink:
         self.buffer.clear()
 
 
+def _source_lines(source: Source) -> list[str]:
+    """The triples of :func:`nibs_graph.rdf.source_triples`."""
+    node = "<" + source_iri(source.source_id) + ">"
+    out = [
+        f"{node} {_TYPE} {_n(SOURCE_CLASSES[source.kind])} .\n",
+        f"{node} {_TYPE} <{_PROV}Entity> .\n",
+        f"{node} {_n('sourceId')} {_lit(source.source_id)} .\n",
+        f"{node} {_n('sourceKind')} {_lit(source.kind)} .\n",
+        f"{node} {_LABEL} {_lit(source.citation)} .\n",
+        f"{node} <{_DCT}bibliographicCitation> {_lit(source.citation)} .\n",
+    ]
+    if source.doi:
+        out.append(f"{node} {_n('doi')} {_lit(source.doi)} .\n")
+        out.append(f"{node} <{_RDFS}seeAlso> <https://doi.org/{source.doi}> .\n")
+    if source.licence:
+        out.append(f"{node} <{_DCT}license> {_lit(source.licence)} .\n")
+    if source.curator:
+        out.append(f"{node} <{_DCT}creator> {_lit(source.curator)} .\n")
+    if source.date:
+        out.append(f'{node} <{_DCT}date> "{source.date}"^^<{_XSD}date> .\n')
+    if source.notes:
+        out.append(f"{node} {_COMMENT} {_lit(source.notes)} .\n")
+    return out
+
+
+def _dataset_lines(sources: dict[str, Source], version: str, release: str | None) -> list[str]:
+    """The triples of :func:`nibs_graph.rdf.dataset_triples`."""
+    node = f"<{DATA}dataset>"
+    out = [f"{node} {_TYPE} <{_PROV}Collection> .\n", f"{node} <{_OWL}versionInfo> {_lit(version)} .\n"]
+    if release:
+        out.append(f"{node} {_n('release')} {_lit(release)} .\n")
+    out.extend(
+        f"{node} <{_DCT}source> <https://doi.org/{s.doi}> .\n" for s in sources.values() if s.kind == "review" and s.doi
+    )
+    return out
+
+
 def _study_lines(s: Study) -> list[str]:
     node = "<" + study_iri(s) + ">"
     out = [
@@ -292,13 +341,16 @@ def _study_lines(s: Study) -> list[str]:
         f"{node} {_n('firstAuthor')} {_lit(s.first_author)} .\n",
         f'{node} {_n("year")} "{s.year}"{_INTEGER} .\n',
         f"{node} {_n('journal')} {_lit(s.journal)} .\n",
-        f'{node} {_n("reviewRef")} "{s.review_ref}"{_INTEGER} .\n',
-        f"{node} {_n('reviewTable')} {_lit(s.review_table)} .\n",
+        f"{node} <{_DCT}source> <{source_iri(s.source_id)}> .\n",
         f"{node} {_n('doiStatus')} {_lit(s.doi_status)} .\n",
         f"{node} {_n('model')} {_lit(s.model)} .\n",
         f"{node} {_n('humanTranslation')} {_TRUE if s.human_translation == 'yes' else _FALSE} .\n",
         f"{node} {_n('sourceLocation')} {_lit(s.source)} .\n",
     ]
+    if s.review_ref is not None:
+        out.append(f'{node} {_n("reviewRef")} "{s.review_ref}"{_INTEGER} .\n')
+    if s.review_table is not None:
+        out.append(f"{node} {_n('reviewTable')} {_lit(s.review_table)} .\n")
     for key, value in (("doi", s.doi), ("pmcid", s.pmcid), ("diseaseModel", s.disease_model)):
         if value:
             out.append(f"{node} {_n(key)} {_lit(value)} .\n")
@@ -307,7 +359,7 @@ def _study_lines(s: Study) -> list[str]:
     if s.n_total is not None:
         out.append(f'{node} {_n("nTotal")} "{s.n_total}"{_INTEGER} .\n')
     out.extend(f"{node} {_n('technique')} {_iri(vocab.TECHNIQUES[t].curie)} .\n" for t in s.techniques)
-    out.extend(f"{node} {_n('species')} {_iri(vocab.SPECIES[sp])} .\n" for sp in s.species)
+    out.extend(f"{node} {_n('species')} {_iri(vocab.species_curie(sp))} .\n" for sp in s.species)
     out.extend(f"{node} {_n('setting')} {_n(SETTING_TERMS[st])} .\n" for st in s.setting)
     out.extend(f"{node} {_n('strain')} {_lit(v)} .\n" for v in s.strain)
     out.extend(f"{node} {_n('group')} {_lit(v)} .\n" for v in s.groups)
@@ -389,16 +441,24 @@ def _link_lines(link: Link) -> list[str]:
     return out
 
 
+class _SpeciesIris(dict[str, str]):
+    """Species value → IRI in angle brackets, filled on first use (any NCBITaxon CURIE may appear)."""
+
+    def __missing__(self, key: str) -> str:
+        value = self[key] = _iri(vocab.species_curie(key))
+        return value
+
+
 class _FindingWriter:
     """Turns one parsed ``findings.csv`` row into the triples of ``nibs_graph.rdf._add_finding``."""
 
     def __init__(self, studies: dict[str, Study], study_nodes: dict[str, str]) -> None:
         self.study_nodes = study_nodes
         # per study: the species and setting objects a finding inherits when it states neither
-        self.species = {sid: [_iri(vocab.SPECIES[sp]) for sp in s.species] for sid, s in studies.items()}
+        self.species = {sid: [_iri(vocab.species_curie(sp)) for sp in s.species] for sid, s in studies.items()}
         self.settings = {sid: [_n(SETTING_TERMS[st]) for st in s.setting] for sid, s in studies.items()}
         self.techniques = {t: _iri(t_.curie) for t, t_ in vocab.TECHNIQUES.items()}
-        self.species_iri = {sp: _iri(c) for sp, c in vocab.SPECIES.items()}
+        self.species_iri = _SpeciesIris()
         self.setting_iri = {st: _n(local) for st, local in SETTING_TERMS.items()}
         self.directions = {d: _n(d) for d in vocab.DIRECTIONS}
         self.effect_props = {d: _n(p) for d, p in DIRECTION_PROPERTIES.items()}
@@ -541,13 +601,7 @@ def stream_ntriples(
         raise DataValidationError(
             [Problem(str(data_dir), None, None, None, "a folder with " + ", ".join(FILES), "not a folder")]
         )
-    sources = {name: name for name in FILES}
-    for layer in layers:
-        if layer not in OPTIONAL_LAYERS:
-            raise DataValidationError(
-                [Problem("--layer", None, None, layer, ", ".join(OPTIONAL_LAYERS), "unknown optional layer")]
-            )
-        sources[OPTIONAL_LAYERS[layer]] = "pathways.csv"
+    sources = file_sources(data_dir, layers)
     small = {name: spec for name, spec in sources.items() if spec != "findings.csv"}
     problems: dict[str, list[Problem]] = {}
     parsed: dict[str, dict[str, Any]] = {}
@@ -556,13 +610,21 @@ def stream_ntriples(
     rejected: dict[str, set[str]] = {}
     unusable: set[str] = set()
     _read_small(data_dir, small, problems, parsed, lines, files, rejected, unusable, sources)
+    base_sources: dict[str, Source] = (
+        parsed.get("sources.csv", {}) if "sources.csv" in sources else {DEFAULT_SOURCE.source_id: DEFAULT_SOURCE}
+    )
     studies: dict[str, Study] = parsed.get("studies.csv", {})
     protocols: dict[str, Protocol] = parsed.get("protocols.csv", {})
     entities: dict[str, Entity] = parsed.get("entities.csv", {})
     links: dict[str, Link] = parsed.get("pathways.csv", {})
     protocol_problems: list[Problem] = []
     _check_references(
-        EvidenceBase(studies=studies, protocols=protocols), lines, files, protocol_problems, rejected, unusable
+        EvidenceBase(sources=base_sources, studies=studies, protocols=protocols),
+        lines,
+        files,
+        protocol_problems,
+        rejected,
+        unusable,
     )
     entity_problems: list[Problem] = []
     _check_references(EvidenceBase(entities=entities, links=links), lines, files, entity_problems, rejected, unusable)
@@ -578,6 +640,8 @@ def stream_ntriples(
     if clean:
         if include_ontology:
             sink.raw(ontology_ntriples())
+        for source in base_sources.values():
+            sink.extend(_source_lines(source))
         for s in studies.values():
             sink.extend(_study_lines(s))
         for p in protocols.values():
@@ -701,29 +765,31 @@ def stream_ntriples(
         "links": len(links),
     }
     if ordered:
-        ids: dict[str, Collection[str]] = {"studies.csv": studies, "protocols.csv": protocols, "entities.csv": entities}
+        ids: dict[str, Collection[str]] = {
+            "sources.csv": base_sources,
+            "studies.csv": studies,
+            "protocols.csv": protocols,
+            "entities.csv": entities,
+        }
         raise DataValidationError(finish_problems(data_dir, sources, ids, rejected, unusable, ordered))
     version = data_version(data_dir, layers)
+    release = release_name(data_dir, version)
     if not clean:
-        return _finish_only(consumer if consume else None, counts, version)
-    sink.extend(
-        [
-            f"<{DATA}dataset> {_TYPE} <{_PROV}Collection> .\n",
-            f"<{DATA}dataset> <{_OWL}versionInfo> {_lit(version)} .\n",
-            f"<{DATA}dataset> <{_DCT}source> <https://doi.org/10.3390/cells14241996> .\n",
-        ]
-    )
+        return _finish_only(consumer if consume else None, counts, version, release)
+    sink.extend(_dataset_lines(base_sources, version, release))
     sink.flush()
     if consume:
         assert consumer is not None
-        consumer.finish(version)
-    return StreamResult(counts=counts, version=version, triples=sink.lines)
+        consumer.finish(version, release)
+    return StreamResult(counts=counts, version=version, triples=sink.lines, release=release)
 
 
-def _finish_only(consumer: RowConsumer | None, counts: dict[str, int], version: str) -> StreamResult:
+def _finish_only(
+    consumer: RowConsumer | None, counts: dict[str, int], version: str, release: str | None
+) -> StreamResult:
     if consumer is not None:
-        consumer.finish(version)
-    return StreamResult(counts=counts, version=version, triples=0)
+        consumer.finish(version, release)
+    return StreamResult(counts=counts, version=version, triples=0, release=release)
 
 
 def validate_stream(data_dir: Path | str, layers: Iterable[str] = ()) -> StreamResult:

@@ -86,7 +86,8 @@ PROJECTION_QUERIES: tuple[str, ...] = (
     # every instance the projection turns into nodes, edges and evidence, with all its statements
     """CONSTRUCT { ?s ?p ?o } WHERE {
   VALUES ?class { nibs:Study nibs:Protocol nibs:Finding nibs:SignallingLink nibs:GeneOrProtein
-                  nibs:FamilyOrComplex nibs:SmallMolecule nibs:BiologicalProcess nibs:Phenotype prov:Collection }
+                  nibs:FamilyOrComplex nibs:SmallMolecule nibs:BiologicalProcess nibs:Phenotype prov:Collection
+                  nibs:Review nibs:CurationBatch }
   ?s a ?class ; ?p ?o .
 }""",
 )
