@@ -53,8 +53,26 @@ def execute_notebook(path: Path, *, timeout: int = TIMEOUT) -> nbformat.Notebook
     client.execute()
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs = _coalesce_streams(cell.outputs)
     nbformat.validate(nb)
     return nb
+
+
+def _coalesce_streams(outputs: list) -> list:  # type: ignore[type-arg]
+    """Merge consecutive outputs of one stream: how the kernel chunks printed text depends on timing."""
+    merged: list = []  # type: ignore[type-arg]
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and output["output_type"] == previous["output_type"] == "stream"
+            and output["name"] == previous["name"]
+        ):
+            previous["text"] += output["text"]
+        else:
+            merged.append(output)
+    return merged
 
 
 def main(argv: list[str] | None = None) -> int:
