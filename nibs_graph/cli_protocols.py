@@ -131,7 +131,65 @@ def protocols(
             raise NoResultError(f"no protocol arm{which} on {G.nodes[result.target]['label']} with these filters")
 
 
+def effect_direction(
+    targets: Annotated[list[str], typer.Argument(help="Targets (columns), then the file: BDNF TrkB ... out.png")],
+    species: SpeciesOption = None,
+    setting: SettingOption = None,
+    param: ParamOption = None,
+    data: DataOption = None,
+    graph: GraphOption = None,
+    layer: LayerOption = None,
+) -> None:
+    """The effect direction plot: studies by technique × targets, one vote per study (PNG or SVG by suffix)."""
+    from pathlib import Path
+
+    from .export.protocol_figures import effect_direction_figure
+
+    with library_errors():
+        if len(targets) < 2:
+            raise QueryError("name at least one target and then the file to write (e.g. BDNF CREB figure.png)")
+        params = _check_filters(species, setting, param)
+        G = graph_from_options(data, graph, layer)
+        out = Path(targets[-1])
+        effect_direction_figure(G, targets[:-1], out, species=species, setting=setting, params=params)
+    typer.echo(f"wrote {out} ({out.stat().st_size:,} bytes)")
+
+
+def dose(
+    target: Annotated[str, typer.Argument(help="Target entity (BDNF ...).")],
+    out: Annotated[str, typer.Argument(help="The file to write (.png or .svg).")],
+    param: Annotated[
+        str,
+        typer.Option(
+            "--param",
+            help="The numeric parameter on the x axis: frequency_hz, burst_frequency_hz, intensity, "
+            "pulses_per_session, session_duration_min, sessions.",
+        ),
+    ] = "frequency_hz",
+    direction: Annotated[str | None, typer.Option("--direction", help="Only arms that showed this direction.")] = None,
+    species: SpeciesOption = None,
+    setting: SettingOption = None,
+    data: DataOption = None,
+    graph: GraphOption = None,
+    layer: LayerOption = None,
+) -> None:
+    """Dose figure: the direction of each arm on a target against a protocol parameter (PNG or SVG by suffix)."""
+    from pathlib import Path
+
+    from .export.protocol_figures import dose_figure
+
+    with library_errors():
+        _check_filters(species, setting, None)
+        G = graph_from_options(data, graph, layer)
+        dose_figure(G, target, Path(out), param, direction=direction, species=species, setting=setting)
+    typer.echo(f"wrote {out} ({Path(out).stat().st_size:,} bytes)")
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``synthesis`` and ``protocols`` to the ``nibs-graph`` app."""
+    """Add ``synthesis`` and ``protocols`` to the ``nibs-graph`` app, and their figures to ``figure``."""
     app.command("synthesis")(synthesis)
     app.command("protocols")(protocols)
+    for group in app.registered_groups:
+        if group.name == "figure" and group.typer_instance is not None:
+            group.typer_instance.command("effect-direction")(effect_direction)
+            group.typer_instance.command("dose")(dose)

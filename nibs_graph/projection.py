@@ -179,6 +179,7 @@ def project(g: Graph) -> GraphData:
             "model": value(s, n("model")),
             "disease_model": value(s, n("diseaseModel")),
             "origin": value(g.value(s, DCTERMS.source), n("sourceId")) if g.value(s, DCTERMS.source) else None,
+            "n_total": value(s, n("nTotal")),
         }
 
     # protocols
@@ -251,6 +252,7 @@ def project(g: Graph) -> GraphData:
             "model": study.get("model"),
             "disease_model": study.get("disease_model"),
             "origin": study.get("origin"),
+            "n_total": study.get("n_total"),
             "stimulation_effect": effect,
             "time_point": value(f, n("timePoint")),
             "region": value(f, n("region")),

@@ -109,7 +109,32 @@ def test_matrix_data_is_hand_checkable(tiny) -> None:  # type: ignore[no-untyped
 
 def test_opposite_findings_make_a_mixed_cell_counting_studies_once(mixed_dir: Path) -> None:
     m = matrix_data(load_graph(mixed_dir))
-    assert m.cell("nibs:iTBS", "HGNC:1033") == Cell("mixed", 1, {"increased": 1, "decreased": 1})
+    cell = m.cell("nibs:iTBS", "HGNC:1033")
+    assert cell == Cell("mixed", 1, {"increased": 1, "decreased": 1})
+    assert cell is not None and cell.by_direction == {"increased": 1, "decreased": 1} and cell.text == "↑1 ↓1"
+
+
+def test_matrix_counts_instead_of_mixed_on_shipped_data() -> None:
+    """HF-rTMS → BDNF: five studies increased, one of them also unchanged at an earlier time: counts, coloured
+    by the direction most studies share (5 of 6 study-directions ≥ 70 %), never "mixed"."""
+    import csv
+
+    from .conftest import SHIPPED
+
+    with (SHIPPED / "findings.csv").open(encoding="utf-8") as handle:
+        rows = [
+            r
+            for r in csv.DictReader(handle)
+            if r["technique"] == "HF-rTMS" and r["target_id"] == "HGNC:1033" and r["comparison"].startswith("stim_vs")
+        ]
+    by: dict[str, set[str]] = {}
+    for r in rows:
+        by.setdefault(r["direction"], set()).add(r["study_id"])
+    cell = matrix_data(load_graph()).cell("nibs:HF-rTMS", "HGNC:1033")
+    assert cell is not None
+    assert cell.by_direction == {d: len(s) for d, s in by.items()}
+    assert cell.text == f"↑{len(by['increased'])} ={len(by['unchanged'])}"
+    assert cell.direction == "increased"
 
 
 def test_targets_are_grouped_by_type(tmp_path: Path) -> None:
@@ -151,7 +176,7 @@ def test_matrix_cells_show_study_counts_and_direction_colours(mixed_dir: Path) -
     assert [t.get_text() for t in ax.get_yticklabels()] == ["iTBS", "cTBS", "anodal tDCS"]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["BDNF", "CREB", "ERK2", "mTOR"]
     assert _cell_texts(fig) == {
-        ("iTBS", "BDNF"): "1",
+        ("iTBS", "BDNF"): "↑1 ↓1",
         ("iTBS", "CREB"): "1",
         ("iTBS", "mTOR"): "1",
         ("cTBS", "BDNF"): "1",

@@ -483,3 +483,72 @@ def test_notebook_protocol_design_section(shipped_graph) -> None:  # type: ignor
     for g in synthesis(shipped_graph, "BDNF").groups:
         assert f"| {g.group} | {len(g.votes)} | {g.count('increased')} |" in votes
     assert "Nikolakopoulos" in votes and "McNerney" in votes
+
+
+# ----------------------------------------------------------------------------------------------------------- figures
+
+
+def test_effect_direction_data_on_tiny(votes_graph) -> None:  # type: ignore[no-untyped-def]
+    from nibs_graph.export.protocol_figures import effect_direction_data
+
+    d = effect_direction_data(votes_graph, ["BDNF", "CREB"])
+    assert [(r.kind, r.label) for r in d.rows] == [
+        ("technique", "iTBS"),
+        ("study", "Alpha et al., 2020"),
+        ("summary", "iTBS: studies ↑/↓, sign test p"),
+        ("technique", "cTBS"),
+        ("study", "Beta et al., 2021"),
+        ("summary", "cTBS: studies ↑/↓, sign test p"),
+        ("technique", "anodal tDCS"),
+        ("study", "Beta et al., 2021"),
+        ("summary", "anodal tDCS: studies ↑/↓, sign test p"),
+    ]
+    alpha = d.rows[1]
+    assert alpha.cells == {"HGNC:1033": "increased", "HGNC:2345": "conflicting"}  # 3 of 4; 2 of 3
+    assert alpha.n_total == 8 and alpha.setting == "animal"
+    assert d.rows[2].cells["HGNC:1033"] == (1, 0, 1.0)
+
+
+def test_dose_data_keeps_units_apart(tiny_graph) -> None:  # type: ignore[no-untyped-def]
+    from nibs_graph.export.protocol_figures import dose_data
+
+    d = dose_data(tiny_graph, "BDNF", "intensity")
+    assert {unit: [p["low"] for p in pts] for unit, pts in d.panels.items()} == {"%MSO": [30.0, 30.0], "µA": [250.0]}
+    d = dose_data(tiny_graph, "BDNF", "frequency_hz")
+    assert [p["technique"] for p in d.panels["Hz"]] == ["iTBS", "cTBS"] and d.left_out == 1
+    with pytest.raises(QueryError, match="numeric parameter"):
+        dose_data(tiny_graph, "BDNF", "site")
+
+
+def test_figure_commands(runner, tmp_path: Path, votes_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "ed.svg"
+    args = ["figure", "effect-direction", "BDNF", "CREB", str(out), "--data", str(votes_dir)]
+    assert runner.invoke(app, args).exit_code == 0
+    first = out.read_bytes()
+    assert runner.invoke(app, args).exit_code == 0 and out.read_bytes() == first  # deterministic
+    assert b"Alpha et al., 2020" in first or b"<svg" in first
+    assert runner.invoke(app, ["figure", "effect-direction", str(out), "--data", str(TINY)]).exit_code == 2
+    dose = tmp_path / "dose.png"
+    result = runner.invoke(app, ["figure", "dose", "BDNF", str(dose), "--param", "intensity", "--data", str(TINY)])
+    assert result.exit_code == 0 and dose.read_bytes()[:4] == b"\x89PNG"
+    bad = runner.invoke(app, ["figure", "dose", "BDNF", str(dose), "--param", "site", "--data", str(TINY)])
+    assert bad.exit_code == 2 and "numeric parameter" in bad.stderr
+
+
+def test_shipped_effect_direction_plot_and_readme(shipped_graph) -> None:  # type: ignore[no-untyped-def]
+    from nibs_graph.export.protocol_figures import dose_data, effect_direction_data
+
+    targets = ["BDNF", "TrkB", "ERK1/2", "Akt", "mTOR", "CREB"]
+    d = effect_direction_data(shipped_graph, targets)
+    summary = next(r for r in d.rows if r.kind == "summary" and r.technique == "HF-rTMS")
+    hf = next(g for g in synthesis(shipped_graph, "BDNF").groups if g.group == "HF-rTMS")
+    assert summary.cells["HGNC:1033"] == (hf.count("increased"), hf.count("decreased"), hf.sign_test_p)
+    mcnerney = next(r for r in d.rows if r.kind == "study" and r.label.startswith("McNerney"))
+    assert mcnerney.cells["HGNC:1033"] == next(v.vote for v in hf.votes if v.study_id == "mcnerney2022")
+    assert mcnerney.n_total == int(next(r for r in _csv("studies.csv") if r["study_id"] == "mcnerney2022")["n_total"])
+    assert dose_data(shipped_graph, "BDNF").panels["Hz"]
+    readme = (SHIPPED.parent / "README.md").read_text(encoding="utf-8")
+    for name in ("effect-direction.png", "dose.png"):
+        assert f"(docs/img/{name})" in readme
+        assert (SHIPPED.parent / "docs" / "img" / name).read_bytes()[:4] == b"\x89PNG"
+    assert "nibs-graph figure effect-direction BDNF TrkB ERK1/2 Akt mTOR CREB docs/img/effect-direction.png" in readme

@@ -60,6 +60,7 @@ def _run(runner, command: str, shown: list[str], tmp_path: Path, monkeypatch, po
     monkeypatch.chdir(tmp_path)  # commands that write files write them here
     monkeypatch.setenv("COLUMNS", "100")  # the README shows output laid out for 100 columns (the piped default)
     (tmp_path / "queries").symlink_to(ROOT / "queries")
+    (tmp_path / "docs" / "img").mkdir(parents=True)  # the commands that draw the README's figures write there
     if port is not None:
         command = command.replace(":8000/", f":{port}/")
     args = shlex.split(command)[1:]

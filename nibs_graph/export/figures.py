@@ -83,11 +83,27 @@ _DPI = 150
 
 @dataclass(frozen=True)
 class Cell:
-    """One technique × target cell: the overall direction, distinct studies and findings per direction."""
+    """One technique × target cell: the overall direction, distinct studies and findings per direction.
+
+    ``by_direction`` counts the distinct studies behind each direction (a study with findings in two directions
+    counts in both); a cell with more than one direction shows them (``↑5 =1``) and takes the colour of a direction
+    backed by at least 70 % of those counts, else ``mixed``.
+    """
 
     direction: str
     studies: int
     findings: dict[str, int]
+    by_direction: dict[str, int] = field(default_factory=dict, compare=False)
+
+    @property
+    def text(self) -> str:
+        """What the cell shows: its number of studies, or the studies per direction (``↑5 =1``)."""
+        if len(self.by_direction) <= 1:
+            return str(self.studies)
+        return " ".join(f"{_ARROW[d]}{n}" for d, n in self.by_direction.items())
+
+
+_ARROW = {"increased": "↑", "decreased": "↓", "unchanged": "="}
 
 
 @dataclass
@@ -113,18 +129,20 @@ def _technique_rank(label: str) -> tuple[int, str]:
 def matrix_data(G: Any) -> MatrixData:
     """Collect the technique × target matrix from the projection: stimulation-effect findings only.
 
-    The technique → entity edges of the projection aggregate exactly the findings that are stimulation effects
-    (stimulation compared with sham, control or the untreated model); findings such as model vs wild type are not
-    on them. A cell's direction is the one its findings share, or ``mixed``; ``studies`` counts distinct studies.
+        The technique → entity edges of the projection aggregate exactly the findings that are stimulation effects
+        (stimulation compared with sham, control or the untreated model); findings such as model vs wild type are not
+        on them. A cell's direction is the one its findings share; with several, the one backed by at least 70 % of the
+    studies per direction (as the within-study rule of the effect direction plot), else ``mixed``; ``studies`` counts
+    distinct studies and ``by_direction`` the studies behind each direction, which the figure shows (``↑5 =1``).
 
-    Examples
-    --------
-    >>> from nibs_graph.api import load_graph
-    >>> m = matrix_data(load_graph("tests/data/tiny"))
-    >>> [m.labels[c] for c in m.columns]
-    ['BDNF', 'CREB', 'ERK2', 'mTOR']
-    >>> m.cell("nibs:anodal-tDCS", "HGNC:3942") is None  # model vs control: not a stimulation effect
-    True
+        Examples
+        --------
+        >>> from nibs_graph.api import load_graph
+        >>> m = matrix_data(load_graph("tests/data/tiny"))
+        >>> [m.labels[c] for c in m.columns]
+        ['BDNF', 'CREB', 'ERK2', 'mTOR']
+        >>> m.cell("nibs:anodal-tDCS", "HGNC:3942") is None  # model vs control: not a stimulation effect
+        True
     """
     per_cell: dict[tuple[str, str], dict[str, Any]] = {}
     for node, attrs in G.nodes.items():
@@ -138,8 +156,9 @@ def matrix_data(G: Any) -> MatrixData:
                 records = [r for r in data.get("evidence", ()) if r.get("stimulation_effect", True)]
                 if not records:
                     continue
-                entry = per_cell.setdefault((node, target), {"studies": set(), "findings": {}})
+                entry = per_cell.setdefault((node, target), {"studies": set(), "findings": {}, "by": {}})
                 entry["studies"].update(r["study_id"] for r in records)
+                entry["by"].setdefault(direction, set()).update(r["study_id"] for r in records)
                 entry["findings"][direction] = entry["findings"].get(direction, 0) + len(records)
     labels = {n: str(G.nodes[n].get("label", n)) for pair in per_cell for n in pair}
     rows = sorted({r for r, _ in per_cell}, key=lambda n: _technique_rank(labels[n]))
@@ -156,10 +175,13 @@ def matrix_data(G: Any) -> MatrixData:
     cells = {}
     for key, entry in per_cell.items():
         found = [d for d in _DIRECTIONS if d in entry["findings"]]
+        by = {d: len(entry["by"][d]) for d in found}
+        top = max(found, key=lambda d: by[d])
         cells[key] = Cell(
-            direction=found[0] if len(found) == 1 else "mixed",
+            direction=found[0] if len(found) == 1 else top if 10 * by[top] >= 7 * sum(by.values()) else "mixed",
             studies=len(entry["studies"]),
             findings={d: entry["findings"][d] for d in found},
+            by_direction=by,
         )
     return MatrixData(rows=rows, columns=columns, labels=labels, groups=groups, cells=cells)
 
@@ -302,10 +324,10 @@ def render_matrix(m: MatrixData, *, title: str | None = None, cell: float = 0.3,
                     ax.text(
                         col_index[c] - start + 0.5,
                         row_index[r] + 0.5,
-                        str(value.studies),
+                        value.text,
                         ha="center",
                         va="center",
-                        fontsize=7,
+                        fontsize=7 if len(value.by_direction) <= 1 else 4.5,
                         color=_text_colour(DIRECTION_COLOURS[value.direction]),
                     )
             names = []
@@ -332,7 +354,10 @@ def render_matrix(m: MatrixData, *, title: str | None = None, cell: float = 0.3,
             layout.append((ax, ncols, names))
         handles = [Patch(facecolor=DIRECTION_COLOURS[d], label=d) for d in DIRECTION_COLOURS]
         handles += [Patch(facecolor=_TYPE_COLOURS.get(k, "#9e9e9e"), label=TYPE_NAMES.get(k, k)) for k, *_ in m.groups]
-        heading = title or "Stimulation effects: technique × target (number = studies; band = target type)"
+        heading = title or (
+            "Stimulation effects: technique × target (number = studies; ↑5 =1: studies per direction; "
+            "band = target type)"
+        )
         fig_title = fig.text(0, 0, heading, fontsize=11, fontweight="bold", va="bottom", ha="left")
         legend = fig.legend(
             handles=handles,

@@ -239,16 +239,17 @@ def project_store(store: pyoxigraph.Store) -> GraphData:
             )
 
     studies: dict[str, dict[str, Any]] = {}
-    for s, sid, citation, label, year, doi, status, title, model, disease, origin in _select(
+    for s, sid, citation, label, year, doi, status, title, model, disease, origin, n_total in _select(
         store,
         """SELECT ?s (SAMPLE(?sid) AS ?i) (SAMPLE(?cit) AS ?c) (SAMPLE(?lab) AS ?l) (SAMPLE(?y) AS ?yr)
            (SAMPLE(?doi) AS ?d) (SAMPLE(?st) AS ?ds) (SAMPLE(?ti) AS ?t) (SAMPLE(?mo) AS ?m) (SAMPLE(?di) AS ?dm)
-           (SAMPLE(?oid) AS ?o)
+           (SAMPLE(?oid) AS ?o) (SAMPLE(?nt) AS ?n)
         WHERE { ?s a nibs:Study .
           OPTIONAL { ?s nibs:studyId ?sid } OPTIONAL { ?s nibs:citation ?cit } OPTIONAL { ?s rdfs:label ?lab }
           OPTIONAL { ?s nibs:year ?y } OPTIONAL { ?s nibs:doi ?doi } OPTIONAL { ?s nibs:doiStatus ?st }
           OPTIONAL { ?s dcterms:title ?ti } OPTIONAL { ?s nibs:model ?mo } OPTIONAL { ?s nibs:diseaseModel ?di }
-          OPTIONAL { ?s dcterms:source ?src . ?src nibs:sourceId ?oid } }
+          OPTIONAL { ?s dcterms:source ?src . ?src nibs:sourceId ?oid }
+          OPTIONAL { ?s nibs:nTotal ?nt } }
         GROUP BY ?s""",
     ):
         doi_value = _py(doi)
@@ -262,6 +263,7 @@ def project_store(store: pyoxigraph.Store) -> GraphData:
             "model": _py(model),
             "disease_model": _py(disease),
             "origin": _py(origin),
+            "n_total": _py(n_total),
         }
 
     params = " ".join(f"(SAMPLE(?v{i}) AS ?p{i})" for i in range(len(PROTOCOL_PARAMS)))
@@ -352,6 +354,7 @@ def project_store(store: pyoxigraph.Store) -> GraphData:
             "model": study.get("model"),
             "disease_model": study.get("disease_model"),
             "origin": study.get("origin"),
+            "n_total": study.get("n_total"),
             "stimulation_effect": bool(_py(v["effect"])),
             "time_point": _py(v["tp"]),
             "region": _py(v["region"]),
@@ -471,6 +474,7 @@ class ProjectionBuilder:
                 "model": s.model,
                 "disease_model": s.disease_model or None,
                 "origin": s.source_id,
+                "n_total": s.n_total,
                 "species": tuple(sorted(set(s.species))),
                 "setting": tuple(sorted(set(s.setting))),
             }
@@ -562,6 +566,7 @@ class ProjectionBuilder:
             "model": study["model"],
             "disease_model": study["disease_model"],
             "origin": study["origin"],
+            "n_total": study["n_total"],
             "stimulation_effect": row["comparison"] in vocab.STIMULATION_COMPARISONS,
             "time_point": share(row["time_point"], row["time_point"]) if row["time_point"] else None,
             "region": share(row["region"], row["region"]) if row["region"] else None,
