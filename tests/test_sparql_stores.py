@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -33,6 +32,7 @@ from nibs_graph.sparql.stores import (
     load_projection,
     open_store,
 )
+from tests.serving import free_port, running
 
 TESTS = Path(__file__).resolve().parent
 TINY = TESTS / "data" / "tiny"
@@ -145,27 +145,6 @@ def test_store_specs() -> None:
 # ---------------------------------------------------------------------------------------------- remote
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_http(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
-    import httpx
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}")
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer")
-
-
 @pytest.fixture(scope="module")
 def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real Oxigraph server (``oxigraph serve-read-only``) holding ``nibs-graph export nt`` of the tiny data."""
@@ -183,21 +162,10 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         load_rdf(TINY).serialize(dump, format="nt", encoding="utf-8")
     location = folder / "db"
     subprocess.run([binary, "load", "--location", str(location), "--file", str(dump)], check=True, timeout=120)
-    port = _free_port()
-    process = subprocess.Popen(
-        [binary, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_http(f"http://127.0.0.1:{port}/", process)
-        yield f"http://127.0.0.1:{port}/query"
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    port = free_port()
+    command = [binary, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
+    with running(command, f"http://127.0.0.1:{port}/query", f"http://127.0.0.1:{port}/") as url:
+        yield url
 
 
 def test_remote_store_answers_as_the_embedded_store(oxigraph_server: str) -> None:
@@ -253,7 +221,7 @@ def test_cli_commands_against_the_endpoint_equal_embedded(oxigraph_server: str, 
 
 
 def test_unreachable_endpoint_is_a_clear_error() -> None:
-    port = _free_port()
+    port = free_port()
     with pytest.raises(StoreError, match="cannot reach the SPARQL endpoint"):
         RemoteStore(f"http://127.0.0.1:{port}/sparql", timeout=5).query("ASK { ?s ?p ?o }")
     result = _cli("path", "iTBS", "CREB", "--endpoint", f"http://127.0.0.1:{port}/sparql")
