@@ -99,22 +99,15 @@ def _cell(term: dict[str, str] | None) -> str:
 
 
 def _print_table(result: QueryResult) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    """A ``SELECT`` as a table fitted to the terminal (IRIs as CURIEs), an ``ASK`` as ``true`` / ``false``."""
+    from .tabular import Col, Tabular, emit
 
-    console = Console(highlight=False, soft_wrap=False)
-    if not console.is_terminal:
-        console = Console(highlight=False, soft_wrap=False, width=240)
     if result.kind == "boolean":
-        console.print("true" if result.boolean else "false")
+        typer.echo("true" if result.boolean else "false")
         return
     noun = "row" if len(result.rows) == 1 else "rows"
-    table = Table(title=f"{len(result.rows)} {noun}", title_justify="left", show_lines=False)
-    for name in result.variables:
-        table.add_column(name, overflow="fold")
-    for row in result.rows:
-        table.add_row(*(_cell(row.get(name)) for name in result.variables))
-    console.print(table)
+    rows = [{name: _cell(row.get(name)) for name in result.variables} for row in result.rows]
+    emit(Tabular(f"{len(result.rows)} {noun}", [Col(name, wrap=True) for name in result.variables], rows))
 
 
 def sparql(

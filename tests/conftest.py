@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -108,3 +111,51 @@ def xss_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         {"context": XSS_NOTE, "notes": XSS_NOTE, "region": '<svg onload="window.__xss=1">', "target_label": XSS_LABEL},
     )
     return folder
+
+
+def free_port() -> int:
+    """A free loopback port (servers in the tests never take a fixed one)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for_endpoint(process: subprocess.Popen[bytes], port: int, seconds: float = 90) -> None:
+    """Wait until ``nibs-graph serve`` on ``port`` answers ``ASK {}`` (or fail, with its standard error)."""
+    import time
+    import urllib.parse
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    url = f"http://127.0.0.1:{port}/sparql?query=" + urllib.parse.quote("ASK {}")
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                error = process.stderr.read() if process.stderr else b""
+                raise RuntimeError(f"nibs-graph serve did not start: {error!r}") from None
+            time.sleep(0.3)
+
+
+@contextlib.contextmanager
+def serving(args: list[str]) -> Iterator[int]:
+    """Run ``nibs-graph ARGS`` (a ``serve`` command; ``{port}`` in it becomes a free port) until the block ends."""
+    import sys
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nibs_graph.cli", *(a.replace("{port}", str(port)) for a in args)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        wait_for_endpoint(process, port)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

@@ -21,7 +21,7 @@ import pytest
 from nibs_graph.api import load_graph
 from nibs_graph.export.html import write_html
 
-from .conftest import SHIPPED, TINY, XSS_LABEL, XSS_NOTE, require
+from .conftest import SHIPPED, TINY, XSS_LABEL, XSS_NOTE, require, serving
 
 pytestmark = pytest.mark.browser
 
@@ -142,8 +142,14 @@ def test_whole_graph_renders_offline(visit, tmp_path: Path, source: str) -> None
     seen = visit(out)
     counts = seen.page.evaluate(COUNTS)
     assert counts["error"] is None
-    assert counts["dataset"] == counts["drawn"] == len(G.nodes)
-    assert counts["edges"] == G.number_of_edges()
+    arms = [n for n, a in G.nodes.items() if a["type"] == "protocol"]
+    assert counts["dataset"] == len(G.nodes)
+    assert counts["drawn"] == len(G.nodes) - len(arms)  # study arms are hidden at first in the whole graph
+    arm_edges = sum(len(k) for n in arms for k in [*G.succ[n].values(), *G.pred[n].values()])
+    assert counts["edges"] == G.number_of_edges() - arm_edges
+    assert not seen.page.is_checked(".nibs-type-filter[value=protocol]")
+    seen.page.check(".nibs-type-filter[value=protocol]")  # the checkbox shows them
+    assert seen.page.evaluate("() => nibsGraph.network.body.nodeIndices.length") == len(G.nodes)
     assert counts["physics"] is False  # stabilised, then physics switched off
     assert counts["renderMs"] > 0
     _assert_clean(seen)
@@ -165,6 +171,9 @@ def test_search_and_type_filter(visit, tmp_path: Path) -> None:  # type: ignore[
     page.fill("#nibs-search", "ntrk2")  # a synonym of TrkB
     assert page.inner_text("#nibs-search-status") == "1 match"
     assert page.evaluate("() => nibsGraph.network.getSelectedNodes()") == ["HGNC:8032"]
+    assert page.evaluate("() => nibsGraph.network.body.nodeIndices.length") == 23  # study arms hidden at first
+    page.check(".nibs-type-filter[value=protocol]")
+    assert page.evaluate("() => nibsGraph.network.body.nodeIndices.length") == 26
     page.uncheck(".nibs-type-filter[value=protocol]")
     assert page.evaluate("() => nibsGraph.network.body.nodeIndices.length") == 23
     _assert_clean(seen)
@@ -197,3 +206,90 @@ def test_planted_markup_is_shown_as_text_and_never_runs(visit, xss_dir: Path, tm
     assert page.evaluate("() => document.querySelectorAll('img, svg[onload], a[href^=javascript]').length") == 0
     assert page.evaluate("() => document.scripts.length") == 3  # data, vis-network, the page's own
     _assert_clean(seen)
+
+
+NODE_AT = """(id) => {
+    const net = nibsGraph.network, rect = document.getElementById('nibs-network').getBoundingClientRect();
+    net.focus(id, {scale: 1.2, animation: false});
+    const p = net.canvasToDOM(net.getPosition(id));
+    return {x: rect.left + p.x, y: rect.top + p.y};
+}"""
+
+
+def test_hover_click_highlight_and_side_panel(visit, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The whole shipped graph: hovering BDNF shows its evidence summary; clicking it lights up its neighbours and
+    dims the rest; the side panel groups its links, each neighbour once, and clicking one selects it."""
+    G = load_graph()
+    seen = visit(write_html(G, tmp_path / "graph.html"))
+    page = seen.page
+    box = page.evaluate(NODE_AT, "HGNC:1033")
+    page.mouse.move(box["x"], box["y"])
+    page.wait_for_selector("div.vis-tooltip", state="visible", timeout=10_000)
+    tip = page.inner_text("div.vis-tooltip")
+    assert "↑ increased by: anodal tDCS, cTBS, DCS, HF-rTMS, iTBS, LF-rTMS, rMS, rTMS" in tip
+    assert "= no change after: HF-rTMS" in tip and "studies: 13" in tip
+
+    page.mouse.click(box["x"], box["y"])
+    neighbours = {"HGNC:1033", *G.succ["HGNC:1033"], *G.pred["HGNC:1033"]}
+    assert page.evaluate("() => nibsGraph.focus") == "HGNC:1033"
+    assert set(page.evaluate("() => nibsGraph.lit")) == neighbours
+    colours = page.evaluate("() => Object.fromEntries(nibsGraph.nodes.get().map(n => [n.id, n.color.background]))")
+    assert colours["HGNC:8032"] != "#eeeeee"  # TrkB, a neighbour, keeps its colour
+    dimmed = [n for n in G.nodes if n not in neighbours]
+    assert dimmed and all(colours[n] == "#eeeeee" for n in dimmed)
+
+    panel = page.inner_text("#nibs-details-body")
+    assert "increased by (" in panel and "activates (" in panel
+    buttons = page.evaluate(
+        "() => Array.from(document.querySelectorAll('#nibs-details-body .nibs-group')).map("
+        "g => Array.from(g.querySelectorAll('button')).map(b => b.dataset.node))"
+    )
+    assert all(len(group) == len(set(group)) for group in buttons), "each neighbour once per group"
+    increased_by = page.evaluate(
+        "() => Array.from(document.querySelectorAll('#nibs-details-body .nibs-group')).find("
+        "g => g.firstChild.textContent.startsWith('increased by')).innerText"
+    )
+    assert "iTBS · 2 studies" in increased_by
+
+    page.click("#nibs-details-body button[data-node='HGNC:8032']")  # TrkB in the panel: selects it
+    assert page.evaluate("() => nibsGraph.focus") == "HGNC:8032"
+    assert page.evaluate("() => nibsGraph.network.getSelectedNodes()") == ["HGNC:8032"]
+    assert page.inner_text("#nibs-details-body h3") == "TrkB"
+
+    corner = page.evaluate("() => document.getElementById('nibs-network').getBoundingClientRect()")
+    page.mouse.click(corner["left"] + 5, corner["top"] + 5)  # the background: everything back
+    assert page.evaluate("() => nibsGraph.focus") is None
+    assert page.evaluate("() => nibsGraph.nodes.get().every(n => n.color.background !== '#eeeeee')")
+    _assert_clean(seen)
+
+
+@pytest.fixture()
+def sparql_server() -> Iterator[int]:
+    """``nibs-graph serve`` on a free loopback port."""
+    with serving(["serve", "--host", "127.0.0.1", "--port", "{port}", "--workers", "2"]) as port:
+        yield port
+
+
+@pytest.mark.server
+def test_query_page_shows_curies(browser, sparql_server: int) -> None:  # type: ignore[no-untyped-def]
+    """The query page at / writes IRIs of the documented prefixes as CURIEs (nibs:InVivo, NCBITaxon:10116)."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"http://127.0.0.1:{sparql_server}/")
+        page.fill(
+            "#query",
+            "SELECT ?finding ?setting ?species WHERE { ?finding a nibs:Finding ; nibs:setting ?setting ; nibs:species ?species ."
+            " FILTER(?setting = nibs:InVivo) } ORDER BY ?finding LIMIT 3",
+        )
+        page.click("button[type=submit]")
+        page.wait_for_selector("#out table", timeout=30_000)
+        cells = page.eval_on_selector_all("#out td", "tds => tds.map(td => td.textContent)")
+        assert cells and "nibs:InVivo" in cells and "NCBITaxon:10116" in cells
+        assert not any(c.startswith("http") for c in cells)
+        assert any(c.startswith("nibsdata:finding/") for c in cells)
+        assert errors == []
+    finally:
+        context.close()

@@ -210,3 +210,18 @@ def test_nothing_assumes_a_folder_outside_the_repository() -> None:
                 pytest.fail(f"{path.relative_to(ROOT)} points outside the repository: {line.strip()}")
     assert (ROOT / "reference" / "studies.tsv").is_file()
     assert "| licence |" in (ROOT / "reference" / "README.md").read_text(encoding="utf-8")
+
+
+def test_sparql_syntax_error_has_line_and_column(runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["sparql", "SELECT ?x WHERE {\n  ?x a nibs:Study .\n  ?x nibs:foo }"])
+    assert result.exit_code == 2
+    assert "syntax error at line 3, column 15" in result.stderr and "Traceback" not in result.output
+
+
+def test_sparql_table_writes_curies_and_fits(runner, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("COLUMNS", "80")
+    query = "SELECT ?f ?setting ?species WHERE { ?f a nibs:Finding ; nibs:setting ?setting ; nibs:species ?species }"
+    result = runner.invoke(app, ["sparql", query + " ORDER BY ?f LIMIT 4"])
+    assert result.exit_code == 0, result.output
+    assert "http" not in result.stdout and "NCBITaxon:" in result.stdout and "nibs:In" in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80

@@ -5,12 +5,6 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import socket
-import subprocess
-import sys
-import time
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +12,7 @@ import pytest
 
 from nibs_graph.cli import app
 
-from .conftest import ROOT
+from .conftest import ROOT, serving
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 BLOCKS = re.findall(r"```console\n(.*?)```", README, flags=re.S)
@@ -79,29 +73,8 @@ def test_readme_command_runs(runner, command: str, shown: list[str], tmp_path, m
 @pytest.fixture(scope="module")
 def readme_server() -> Iterator[int]:
     """The README's ``nibs-graph serve`` command, run as it is shown but on a free loopback port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    args = shlex.split(SERVE[0].replace("8000", str(port)))[1:]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "nibs_graph.cli", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    deadline = time.monotonic() + 90
-    url = f"http://127.0.0.1:{port}/sparql?query=" + urllib.parse.quote("ASK {}")
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=5) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"nibs-graph serve did not start: {process.stderr.read()!r}") from None
-                time.sleep(0.3)
+    with serving(shlex.split(SERVE[0].replace("8000", "{port}"))[1:]) as port:
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 @pytest.mark.server

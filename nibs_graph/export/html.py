@@ -35,7 +35,16 @@ from ..errors import ExportError, NoResultError, QueryError
 from ._deps import require_modules
 from .atomic import write_atomic
 
-__all__ = ["EDGE_STYLES", "NODE_STYLES", "View", "script_json", "select_view", "to_html", "write_html"]
+__all__ = [
+    "EDGE_STYLES",
+    "NODE_STYLES",
+    "View",
+    "evidence_summary",
+    "script_json",
+    "select_view",
+    "to_html",
+    "write_html",
+]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -103,6 +112,8 @@ class View:
     highlight_edges: set[tuple[str, str, str]] = field(default_factory=set)
     dim_others: bool = False
     paths: list[dict[str, Any]] = field(default_factory=list)
+    hidden_types: set[str] = field(default_factory=set)
+    """Node types drawn hidden at first (a legend checkbox shows them)."""
 
 
 # ------------------------------------------------------------------------------------------------------- views
@@ -233,7 +244,10 @@ def select_view(
         src_label = G.nodes[result.source].get("label", result.source)
         dst_label = G.nodes[result.target].get("label", result.target)
         if not result.paths:
-            raise NoResultError(f"no path from {src_label} to {dst_label} within {max_hops} hops with these filters")
+            given = [f"species {species}"] * bool(species) + [f"setting {setting}"] * bool(setting)
+            given += [f"at least {min_studies} studies"] * (min_studies > 1)
+            where = f" with these filters ({', '.join(given)})" if given else ""
+            raise NoResultError(f"no path from {src_label} to {dst_label} within {max_hops} hops{where}")
         nodes = {n for p in result.paths for n in p.nodes}
         lit: set[tuple[str, str, str]] = set()
         for p in result.paths:
@@ -259,7 +273,8 @@ def select_view(
                 for p in result.paths
             ],
         )
-    return View("whole", "the whole graph", sorted(G.nodes), _all_edges(G, G.nodes))
+    # the 46 study arms (protocols) double the node count and carry 6-7 px labels: hidden until asked for
+    return View("whole", "the whole graph", sorted(G.nodes), _all_edges(G, G.nodes), hidden_types={"protocol"})
 
 
 def _hop_edges(G: Any, u: str, v: str, relation: str) -> list[tuple[str, str, str]]:
@@ -278,11 +293,55 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _node_tooltip(node: str, attrs: dict[str, Any]) -> dict[str, Any]:
+_SUMMARY_NAMES = 8  # names listed per direction in a node's evidence summary
+_VERBS = {"increased": ("↑ increased by", "↑ increased"), "decreased": ("↓ decreased by", "↓ decreased")}
+_VERBS["unchanged"] = ("= no change after", "= no change in")
+
+
+def _names(names: list[str]) -> str:
+    more = f" … +{len(names) - _SUMMARY_NAMES} more" if len(names) > _SUMMARY_NAMES else ""
+    return ", ".join(names[:_SUMMARY_NAMES]) + more
+
+
+def evidence_summary(G: Any, node: str) -> list[str]:
+    """What was observed about ``node``: for an entity, the techniques that moved it up, down or not at all; for a
+    technique, the entities it moved; and the number of studies. Empty for nodes without observations.
+
+    >>> from nibs_graph.api import load_graph
+    >>> evidence_summary(load_graph("tests/data/tiny"), "HGNC:2345")
+    ['= no change after: iTBS', 'studies: 1']
+    """
+    kind = G.nodes[node].get("type")
+    by_direction: dict[str, set[str]] = {d: set() for d in _EFFECTS}
+    studies: set[str] = set()
+    if kind == "technique":
+        pairs = ((v, keys) for v, keys in G.succ[node].items())
+    elif kind == "protocol":
+        return []
+    else:
+        pairs = ((u, keys) for u, keys in G.pred[node].items() if G.nodes[u].get("type") == "technique")
+    for other, keys in pairs:
+        for direction in _EFFECTS:
+            data = keys.get(direction)
+            if data is None:
+                continue
+            by_direction[direction].add(str(G.nodes[other].get("label", other)))
+            studies.update(data.get("studies") or ())
+    which = 1 if kind == "technique" else 0
+    lines = [
+        f"{_VERBS[d][which]}: {_names(sorted(names, key=str.casefold))}" for d, names in by_direction.items() if names
+    ]
+    if studies:
+        lines.append(f"studies: {len(studies)}")
+    return lines
+
+
+def _node_tooltip(node: str, attrs: dict[str, Any], summary: list[str] | None = None) -> dict[str, Any]:
     kind = str(attrs.get("type", ""))
     lines = [f"{NODE_STYLES.get(kind, _OTHER_NODE)[2]} · {node}"]
     if attrs.get("synonyms"):
         lines.append("also: " + ", ".join(str(s) for s in attrs["synonyms"]))
+    lines.extend(summary or ())
     if kind == "protocol":
         if attrs.get("citation"):
             lines.append(f"study: {attrs['citation']}")
@@ -399,8 +458,9 @@ def _network(G: Any, view: View) -> Any:
             font=_node_font(kind, degree[node]),
             ntype=kind,
             synonyms=[str(s) for s in attrs.get("synonyms", ())],
-            tooltip=_node_tooltip(node, attrs),
+            tooltip=_node_tooltip(node, attrs, evidence_summary(G, node)),
             emphasised=emphasised,
+            hidden=kind in view.hidden_types,
         )
     parallel: dict[frozenset[str], int] = defaultdict(int)
     for u, v, key in view.edges:
@@ -438,6 +498,7 @@ def _network(G: Any, view: View) -> Any:
             relation=relation,
             highlighted=lit,
             tooltip=_edge_tooltip(G, u, v, data),
+            nstudies=studies,
             evidence=[_evidence_details(r) for r in data.get("evidence") or ()],
         )
     n = len(view.nodes)
@@ -623,6 +684,7 @@ def to_html(
             "data_version": G.graph.get("data_version"),
             "release": G.graph.get("release"),
             "paths": view.paths,
+            "hidden_types": sorted(view.hidden_types),
         },
     }
     vis_js, vis_css = _vis_assets()
@@ -659,6 +721,7 @@ def to_html(
                 "label": NODE_STYLES[k][2],
                 "colour": NODE_STYLES[k][1],
                 "points": _shape_points(NODE_STYLES[k][0]),
+                "shown": k not in view.hidden_types,
             }
             for k in kinds
             if k in NODE_STYLES

@@ -54,12 +54,25 @@ SCRIPT = """
   });
   function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
   function say(text, isError) { status.textContent = text; status.className = isError ? "error" : ""; }
+  var prefixes = JSON.parse(document.getElementById("prefixes").textContent);
+  /* An IRI as a CURIE of the documented prefixes (the longest namespace that matches), else as it is. */
+  function curie(iri) {
+    var best = "", name = "";
+    Object.keys(prefixes).forEach(function (p) {
+      var ns = prefixes[p];
+      if (iri.indexOf(ns) === 0 && ns.length > best.length) { best = ns; name = p; }
+    });
+    var local = iri.slice(best.length);
+    return best && local && !/[ <>"{}|^`]/.test(local) ? name + ":" + local : iri;
+  }
   function cell(term) {
     if (!term) { return ""; }
     if (term.type === "literal" && term["xml:lang"]) { return term.value + " @" + term["xml:lang"]; }
     if (term.type === "bnode") { return "_:" + term.value; }
+    if (term.type === "uri") { return curie(term.value); }
     return term.value;
   }
+  window.nibsCurie = curie;
   function table(data) {
     var vars = data.head.vars || [];
     var rows = data.results.bindings;
@@ -130,7 +143,8 @@ _TEMPLATE = """<!doctype html>
 <body>
 <h1>nibs-graph SPARQL endpoint</h1>
 <p class="note">SPARQL 1.1 queries over the nibs-graph knowledge graph (read-only). Documented prefixes
-(nibs, nibsdata, HGNC, FPLX, CHEBI, rdfs, skos, prov &hellip;) are bound. Queries stop after {timeout} s and
+(nibs, nibsdata, HGNC, FPLX, CHEBI, rdfs, skos, prov &hellip;) are bound, and results show IRIs in those
+prefixes as CURIEs (<code>nibs:InVivo</code>). Queries stop after {timeout} s and
 answer at most {max_results} rows. Endpoint: <code>sparql</code> (SPARQL 1.1 Protocol).</p>
 <form id="form">
 <div class="bar"><label for="example">Example:</label>
@@ -140,6 +154,7 @@ answer at most {max_results} rows. Endpoint: <code>sparql</code> (SPARQL 1.1 Pro
 </form>
 <div id="out"></div>
 <script type="application/json" id="examples">{examples}</script>
+<script type="application/json" id="prefixes">{prefixes}</script>
 <script>{script}</script>
 </body>
 </html>
@@ -149,6 +164,11 @@ _DEFAULT_QUERY = """SELECT ?technique ?label WHERE {
   ?technique rdfs:subClassOf+ nibs:NIBS ; rdfs:label ?label .
 }
 ORDER BY ?label"""
+
+
+def _json_block(value: object) -> str:
+    """JSON for a ``<script type="application/json">`` block: ``<``, ``>`` and ``&`` escaped."""
+    return json.dumps(value, ensure_ascii=True).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _sha256(text: str) -> str:
@@ -165,8 +185,11 @@ def render_page(examples: list[tuple[str, str]], *, timeout: float = 10.0, max_r
     timeout, max_results:
         The endpoint's limits, stated on the page.
     """
-    data = json.dumps(examples, ensure_ascii=True).replace("<", "\\u003c").replace(">", "\\u003e")
+    from .guard import DEFAULT_PREFIXES
+
+    data = _json_block(examples)
     page = _TEMPLATE.format(
+        prefixes=_json_block(DEFAULT_PREFIXES),
         style=STYLE,
         script=SCRIPT,
         examples=data,

@@ -2,7 +2,8 @@
 (function () {
   "use strict";
 
-  var state = { network: null, nodes: null, edges: null, meta: null, ready: false, renderMs: null, error: null };
+  var state = { network: null, nodes: null, edges: null, meta: null, ready: false, renderMs: null, error: null,
+    focus: null, lit: [] };
   window.nibsGraph = state;
 
   function el(tag, className, text) {
@@ -41,23 +42,105 @@
     return dl;
   }
 
+  var DIM_NODE = { background: "#eeeeee", border: "#dddddd", highlight: { background: "#eeeeee", border: "#cccccc" },
+    hover: { background: "#eeeeee", border: "#cccccc" } };
+  var DIM_EDGE = { color: "#eeeeee", highlight: "#eeeeee", hover: "#eeeeee", opacity: 0.4 };
+  var DIM_FONT_COLOUR = "#c8c8c8";
+
+  /* Light up a node and its neighbours; everything else fades. null: back to normal. */
+  function highlight(id) {
+    var near = {}, nearEdges = {};
+    if (id !== null) {
+      near[id] = true;
+      state.network.getConnectedNodes(id).forEach(function (n) { near[n] = true; });
+      state.network.getConnectedEdges(id).forEach(function (e) { nearEdges[e] = true; });
+    }
+    state.nodes.update(state.nodes.get().map(function (n) {
+      var lit = id === null || near[n.id];
+      var font = Object.assign({}, n.baseFont, lit ? {} : { color: DIM_FONT_COLOUR });
+      return { id: n.id, color: lit ? n.baseColor : DIM_NODE, font: font };
+    }));
+    state.edges.update(state.edges.get().map(function (e) {
+      return { id: e.id, color: id === null || nearEdges[e.id] ? e.baseColor : DIM_EDGE };
+    }));
+    state.focus = id;
+    state.lit = id === null ? [] : Object.keys(near).sort();
+  }
+
+  /* What a link is, seen from one of its ends: a group heading ("increased by", "activates") and the other end. */
+  var INCOMING = { increased: "increased by", decreased: "decreased by", unchanged: "no change after",
+    activates: "activated by", inhibits: "inhibited by", increases_expression: "expression increased by",
+    decreases_expression: "expression decreased by", binds: "binds", has_member: "member of", part_of: "has parts",
+    uses_technique: "used by study arms", subclass_of: "kinds of it" };
+  var OUTGOING = { increased: "increased", decreased: "decreased", unchanged: "no change in", activates: "activates",
+    inhibits: "inhibits", increases_expression: "increases the expression of",
+    decreases_expression: "decreases the expression of", binds: "binds", has_member: "has members",
+    part_of: "part of", uses_technique: "uses the technique", subclass_of: "is a kind of" };
+
+  function linkGroups(id) {
+    var groups = [], byHeading = {};
+    state.network.getConnectedEdges(id).forEach(function (edgeId) {
+      var edge = state.edges.get(edgeId);
+      if (!edge) { return; }
+      var out = edge.from === id;
+      var other = out ? edge.to : edge.from;
+      var heading = (out ? OUTGOING : INCOMING)[edge.relation] || (out ? edge.relation + " →" : "← " + edge.relation);
+      var group = byHeading[heading];
+      if (!group) { group = byHeading[heading] = { heading: heading, items: {}, order: [] }; groups.push(group); }
+      var item = group.items[other];
+      if (!item) { item = group.items[other] = { id: other, studies: 0 }; group.order.push(other); }
+      item.studies = Math.max(item.studies, edge.nstudies || 0);
+    });
+    return groups;
+  }
+
+  function nodeButton(id, suffix) {
+    var node = state.nodes.get(id);
+    var button = el("button", "nibs-link", (node ? node.label : id) + (suffix || ""));
+    button.type = "button";
+    button.setAttribute("data-node", id);
+    button.addEventListener("click", function () { state.select(id); });
+    return button;
+  }
+
   function showDetails(kind, item) {
     var body = document.getElementById("nibs-details-body");
     body.replaceChildren();
     body.appendChild(el("h3", null, item.tooltip.title));
     if (kind === "node") {
       item.tooltip.lines.forEach(function (line) { body.appendChild(el("p", null, line)); });
-      var list = el("ul", "nibs-neighbours");
-      state.network.getConnectedEdges(item.id).forEach(function (edgeId) {
-        var edge = state.edges.get(edgeId);
-        if (edge) { list.appendChild(el("li", null, edge.tooltip.title)); }
+      var groups = linkGroups(item.id);
+      if (groups.length) { body.appendChild(el("h4", null, "Links")); }
+      groups.forEach(function (group) {
+        var section = el("div", "nibs-group");
+        section.appendChild(el("div", "nibs-group-heading", group.heading + " (" + group.order.length + ")"));
+        var list = el("ul", "nibs-neighbours");
+        group.order.forEach(function (other) {
+          var n = group.items[other].studies;
+          var li = el("li");
+          li.appendChild(nodeButton(other, n ? " · " + n + (n === 1 ? " study" : " studies") : ""));
+          list.appendChild(li);
+        });
+        section.appendChild(list);
+        body.appendChild(section);
       });
-      if (list.childNodes.length) { body.appendChild(el("h4", null, "Links")); body.appendChild(list); }
     } else {
       (item.evidence || []).forEach(function (record) { body.appendChild(definitionList(record)); });
       if (!item.evidence || !item.evidence.length) { body.appendChild(el("p", "nibs-hint", "No evidence records.")); }
     }
   }
+
+  /* Select a node as a click does: show it (even if its type is hidden), light up its neighbours, list its links. */
+  state.select = function (id) {
+    var node = state.nodes.get(id);
+    if (!node) { return false; }
+    if (node.hidden) { state.nodes.update({ id: id, hidden: false }); }
+    state.network.selectNodes([id], false);
+    highlight(id);
+    showDetails("node", state.nodes.get(id));
+    return true;
+  };
+  state.highlight = highlight;
 
   function setupSearch() {
     var input = document.getElementById("nibs-search");
@@ -127,8 +210,8 @@
   function main() {
     var data = JSON.parse(document.getElementById("nibs-data").textContent);
     state.meta = data.meta;
-    data.nodes.forEach(function (n) { n.title = tooltip(n.tooltip); });
-    data.edges.forEach(function (e) { e.title = tooltip(e.tooltip); });
+    data.nodes.forEach(function (n) { n.title = tooltip(n.tooltip); n.baseColor = n.color; n.baseFont = n.font; });
+    data.edges.forEach(function (e) { e.title = tooltip(e.tooltip); e.baseColor = e.color; });
     state.nodes = new vis.DataSet(data.nodes);
     state.edges = new vis.DataSet(data.edges);
     var progress = document.getElementById("nibs-progress");
@@ -139,8 +222,9 @@
     });
     state.network.once("stabilizationIterationsDone", finish);
     state.network.on("click", function (params) {
-      if (params.nodes.length) { showDetails("node", state.nodes.get(params.nodes[0])); }
+      if (params.nodes.length) { state.select(params.nodes[0]); }
       else if (params.edges.length) { showDetails("edge", state.edges.get(params.edges[0])); }
+      else if (state.focus !== null && state.focus !== undefined) { highlight(null); }
     });
     setupSearch();
     setupFilters();
