@@ -49,15 +49,19 @@ SettingOption = Annotated[
 ]
 
 
-def _check_filters(species: str | None, setting: str | None, param: list[str] | None) -> Any:
+def _check_filters(species: str | None, setting: str | None, param: list[str] | None) -> tuple[str | None, Any]:
+    """The canonical species and the parsed ``--param`` constraints; a usage error for a bad value."""
     from . import vocab
     from .queries.params import parse_params
 
-    if species is not None and species not in vocab.SPECIES:
-        raise QueryError(f"--species {species!r} is not allowed; allowed: {', '.join(vocab.SPECIES)}")
+    if species is not None:
+        try:
+            species = vocab.species(species)
+        except ValueError as exc:
+            raise QueryError(f"--species {species!r} is not allowed; allowed: {exc}") from None
     if setting is not None and setting not in vocab.SETTINGS:
         raise QueryError(f"--setting {setting!r} is not allowed; allowed: {', '.join(vocab.SETTINGS)}")
-    return parse_params(param or ())
+    return species, parse_params(param or ())
 
 
 def _output(fmt: OutputFormat, G: Any, result: Any, found: bool, name: str) -> None:
@@ -91,7 +95,7 @@ def synthesis(
     from .queries.synthesis import synthesis as synthesise
 
     with library_errors():
-        params = _check_filters(species, setting, param)
+        species, params = _check_filters(species, setting, param)
         check_grouping(by)
         G = graph_from_options(data, graph, layer, store, endpoint)
         result = synthesise(G, target, by=by, species=species, setting=setting, params=params)
@@ -120,7 +124,7 @@ def protocols(
     from .queries.protocols import protocol_sets
 
     with library_errors():
-        params = _check_filters(species, setting, param)
+        species, params = _check_filters(species, setting, param)
         G = graph_from_options(data, graph, layer, store, endpoint)
         result = protocol_sets(G, target, direction=direction, species=species, setting=setting, params=params)
         _output(fmt, G, result, bool(result.sets), "protocols")
@@ -148,7 +152,7 @@ def effect_direction(
     with library_errors():
         if len(targets) < 2:
             raise QueryError("name at least one target and then the file to write (e.g. BDNF CREB figure.png)")
-        params = _check_filters(species, setting, param)
+        species, params = _check_filters(species, setting, param)
         G = graph_from_options(data, graph, layer)
         out = Path(targets[-1])
         effect_direction_figure(G, targets[:-1], out, species=species, setting=setting, params=params)
@@ -179,7 +183,7 @@ def dose(
     from .export.protocol_figures import dose_figure
 
     with library_errors():
-        _check_filters(species, setting, None)
+        species, _ = _check_filters(species, setting, None)
         G = graph_from_options(data, graph, layer)
         dose_figure(G, target, Path(out), param, direction=direction, species=species, setting=setting)
     typer.echo(f"wrote {out} ({Path(out).stat().st_size:,} bytes)")

@@ -552,3 +552,10 @@ def test_shipped_effect_direction_plot_and_readme(shipped_graph) -> None:  # typ
         assert f"(docs/img/{name})" in readme
         assert (SHIPPED.parent / "docs" / "img" / name).read_bytes()[:4] == b"\x89PNG"
     assert "nibs-graph figure effect-direction BDNF TrkB ERK1/2 Akt mTOR CREB docs/img/effect-direction.png" in readme
+
+
+def test_species_names_are_canonicalised(runner) -> None:  # type: ignore[no-untyped-def]
+    ok = runner.invoke(app, ["synthesis", "BDNF", "--species", "Rat", "--format", "json"])
+    assert ok.exit_code == 0 and json.loads(ok.stdout)["filters"]["species"] == "rat"
+    bad = runner.invoke(app, ["synthesis", "BDNF", "--species", "ratt"])
+    assert bad.exit_code == 2 and "did you mean: rat" in bad.stderr
