@@ -19,12 +19,13 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from nibs_graph.sparql.server import create_app
-from nibs_graph.sparql.transport import ConnectionLimits
+from nibs_graph.sparql.transport import ConnectionLimits, listen
 
 from .test_sparql_server import serving
 
@@ -381,3 +382,49 @@ def test_the_connection_cap_is_lowered_to_fit_a_small_file_limit() -> None:
     lowered, kept, limit = result.stdout.splitlines()
     assert "max_connections=136" in lowered and "max_connections_per_client=136" in lowered
     assert "max_connections=120" in kept and limit == "(184, 200)"  # the soft limit was raised to fit
+
+
+def test_a_client_that_stops_reading_its_answer_is_cut_off_after_the_body_timeout() -> None:
+    import uvicorn
+
+    from nibs_graph.sparql.transport import uvicorn_config
+
+    chunk = b"x" * 256 * 1024
+
+    async def huge_answer(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        for _ in range(400):  # 100 MiB: far more than the socket buffers hold
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+    limits = ConnectionLimits(header_timeout=5, body_timeout=1.0)
+    config = uvicorn_config(huge_answer, limits, log_level="warning", configure_logging=False)
+    registry = config.http.registry  # type: ignore[union-attr]
+    sock = listen("127.0.0.1", 0)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        client = _connect(f"http://127.0.0.1:{sock.getsockname()[1]}")
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        started = time.monotonic()
+        while registry.total == 0 and time.monotonic() - started < 5:
+            time.sleep(0.02)
+        assert registry.total == 1
+        while registry.total and time.monotonic() - started < 10:  # the client reads nothing
+            time.sleep(0.05)
+        elapsed = time.monotonic() - started
+        assert registry.total == 0 and 0.9 <= elapsed < 4.0, elapsed  # cut off, its buffered answer dropped
+        client.close()
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        sock.close()

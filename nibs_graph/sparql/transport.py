@@ -206,7 +206,10 @@ def guarded_protocol(limits: ConnectionLimits) -> type[asyncio.Protocol]:
             if self.cycle is not None and phase != "headers":
                 scope: dict[str, Any] = self.cycle.scope  # type: ignore[assignment]
                 scope.setdefault("extensions", {})[CLOSED_BY_SERVER] = what
-            if phase != "write" and (self.cycle is None or not self.cycle.response_started):
+            if phase == "write":  # nothing more will be read: drop what is buffered
+                self.transport.abort()
+                return
+            if self.cycle is None or not self.cycle.response_started:
                 answer = _plain("408 Request Timeout", f"{what} within {seconds:g} s")
             self._close(answer)
 
