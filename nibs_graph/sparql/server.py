@@ -31,8 +31,9 @@ block quick ones. The connections themselves (read deadlines, connection caps) a
 >>> app.state.config.timeout, app.state.config.queue_timeout, app.state.pool.size >= 2, app.state.pool.quick
 (5, 2.0, True, 1)
 
-Run it with ``uvicorn.run(app, host="127.0.0.1", port=8000)`` (what ``nibs-graph serve`` does); the worker pool
-starts with the application's lifespan.
+Run it as ``nibs-graph serve`` does, with read deadlines and connection caps:
+``transport.serve(app, transport.listen("127.0.0.1", 8000), transport.ConnectionLimits())``; any ASGI server
+works too (``uvicorn.run(app)``), without those guards. The worker pool starts with the application's lifespan.
 """
 
 from __future__ import annotations
