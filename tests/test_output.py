@@ -225,3 +225,19 @@ def test_sparql_table_writes_curies_and_fits(runner, monkeypatch) -> None:  # ty
     assert result.exit_code == 0, result.output
     assert "http" not in result.stdout and "NCBITaxon:" in result.stdout and "nibs:In" in result.stdout
     assert max(len(line) for line in result.stdout.splitlines()) <= 80
+
+
+def test_readme_links_the_tour_and_the_notebooks_extra_installs_its_command() -> None:
+    import re
+    import tomllib
+
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "[notebooks/tour.ipynb](notebooks/tour.ipynb)" in readme
+    command = next(line[2:] for line in readme.splitlines() if line.startswith("$ ") and "tour.ipynb" in line)
+    assert command.startswith('pip install ".[notebooks]" && jupyter nbconvert ') and "--execute" in command
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    assert any(re.match(r"nbconvert\b", d) for d in extras["notebooks"])  # provides `jupyter nbconvert`
+    assert any(re.match(r"ipykernel\b", d) for d in extras["notebooks"])  # the python3 kernel it runs
+    assert extras["all"] == ["nibs-graph[viz,server,scale,notebooks]"]
