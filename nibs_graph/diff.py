@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import NibsGraphError, UnknownNameError
+from .extensions import vocabulary_of
 from .schema import FILES
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
 TARGETS: tuple[str, ...] = ("BDNF", "TrkB", "ERK1/2", "NMDAR", "GABA", "mTOR", "CREB")
 #: Record kinds in report order: (kind, attribute of EvidenceBase, file).
 KINDS: tuple[tuple[str, str, str], ...] = (
+    ("term", "vocabulary", "vocabulary.csv"),
     ("source", "sources", "sources.csv"),
     ("study", "studies", "studies.csv"),
     ("protocol", "protocols", "protocols.csv"),
@@ -57,7 +59,7 @@ KINDS: tuple[tuple[str, str, str], ...] = (
 _MAX_HOPS = 4
 _ALL_PATHS = 1_000_000
 #: Files read from a git revision (every CSV of the layout, the optional layers, the release record).
-_REVISION_FILES = (*FILES, "releases.csv", "optional/signor_pathways.csv")
+_REVISION_FILES = (*FILES, "releases.csv", "optional/signor_pathways.csv")  # FILES includes vocabulary.csv
 
 
 @dataclass(frozen=True)
@@ -324,6 +326,8 @@ def _path_text(p: PathChange) -> str:
 
 
 def _label(kind: str, record: Any) -> str:
+    if kind == "term":
+        return f"{record.list} {record.term}"
     if kind == "source":
         return str(record.citation)
     if kind == "study":
@@ -337,11 +341,17 @@ def _label(kind: str, record: Any) -> str:
     return f"{record.source_id} {record.relation} {record.target_id}"
 
 
+def _records_of(base: Any, attr: str) -> dict[str, Any]:
+    if attr == "vocabulary":  # the terms vocabulary.csv adds
+        return {f"{t.list}:{t.term}": t for t in vocabulary_of(base).added}
+    return dict(getattr(base, attr))
+
+
 def _record_changes(old: Any, new: Any) -> list[RecordChange]:
     changes: list[RecordChange] = []
     for kind, attr, _file in KINDS:
-        before: dict[str, Any] = getattr(old, attr)
-        after: dict[str, Any] = getattr(new, attr)
+        before: dict[str, Any] = _records_of(old, attr)
+        after: dict[str, Any] = _records_of(new, attr)
         for ident in sorted(before.keys() | after.keys()):
             a, b = before.get(ident), after.get(ident)
             if a is None:

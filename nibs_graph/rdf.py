@@ -17,11 +17,13 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import vocab
 from .errors import GraphFileError
+from .extensions import vocabulary_of
 from .namespaces import DATA, NIBS, PREFIXES, RDF_PREFIXES, expand
 from .paths import ontology_dir
 from .records import EvidenceBase, Finding, Protocol, Source, Study
@@ -41,6 +43,7 @@ __all__ = [
     "source_iri",
     "source_triples",
     "study_iri",
+    "technique_triples",
     "to_rdf",
 ]
 
@@ -118,6 +121,10 @@ def to_rdf(base: EvidenceBase, *, include_ontology: bool = True) -> Graph:
         return Literal(value, datatype=datatype)
 
     add = g.add
+    techniques = vocabulary_of(base).techniques
+    for declared in vocabulary_of(base).extension_techniques():  # from vocabulary.csv: classes under their parent
+        for triple in technique_triples(declared, techniques):
+            add(triple)
     for source in base.sources.values():
         for triple in source_triples(source):
             add(triple)
@@ -149,8 +156,8 @@ def to_rdf(base: EvidenceBase, *, include_ontology: bool = True) -> Graph:
             add((node, n("pmid"), lit(str(s.pmid))))
         if s.n_total is not None:
             add((node, n("nTotal"), lit(s.n_total, XSD.integer)))
-        for t in s.techniques:
-            add((node, n("technique"), iri(vocab.TECHNIQUES[t].curie)))
+        for label in s.techniques:
+            add((node, n("technique"), iri(techniques[label].curie)))
         for sp in s.species:
             add((node, n("species"), iri(vocab.species_curie(sp))))
         for st in s.setting:
@@ -166,7 +173,7 @@ def to_rdf(base: EvidenceBase, *, include_ontology: bool = True) -> Graph:
     for p in base.protocols.values():
         node = URIRef(f"{DATA}protocol/{p.protocol_id}")
         protocol_nodes[p.protocol_id] = node
-        _add_protocol(g, node, p, study_nodes[p.study_id], n, iri, lit)
+        _add_protocol(g, node, p, study_nodes[p.study_id], n, iri, lit, techniques)
 
     for e in base.entities.values():
         node = iri(e.id)
@@ -203,6 +210,32 @@ def to_rdf(base: EvidenceBase, *, include_ontology: bool = True) -> Graph:
     for triple in dataset_triples(base):
         add(triple)
     return g
+
+
+def technique_triples(
+    t: vocab.Technique, techniques: Mapping[str, vocab.Technique] = vocab.TECHNIQUES
+) -> list[tuple[Any, Any, Any]]:
+    """The class of a technique an evidence base declares in ``vocabulary.csv``: under its parent, with its names.
+
+    >>> from nibs_graph.vocab import Technique
+    >>> t = Technique("tRNS", "technique/tRNS", "tES", "random noise stimulation", "Noise.", prefix="nibsdata")
+    >>> len(technique_triples(t))
+    5
+    """
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import OWL, RDF, RDFS, SKOS
+
+    node = URIRef(expand(t.curie))
+    parent = techniques[t.parent or "NIBS"].curie
+    out: list[tuple[Any, Any, Any]] = [
+        (node, RDF.type, OWL.Class),
+        (node, RDFS.subClassOf, URIRef(expand(parent))),
+        (node, RDFS.label, Literal(t.label)),
+        (node, SKOS.prefLabel, Literal(t.name)),
+        (node, SKOS.definition, Literal(t.definition)),
+    ]
+    out.extend((node, SKOS.altLabel, Literal(s)) for s in t.synonyms)
+    return out
 
 
 def source_iri(source_id: str) -> str:
@@ -271,10 +304,19 @@ def dataset_triples(base: EvidenceBase) -> list[tuple[Any, Any, Any]]:
     return out
 
 
-def _add_protocol(g: Graph, node: URIRef, p: Protocol, study: URIRef, n: Any, iri: Any, lit: Any) -> None:
+def _add_protocol(
+    g: Graph,
+    node: URIRef,
+    p: Protocol,
+    study: URIRef,
+    n: Any,
+    iri: Any,
+    lit: Any,
+    techniques: Mapping[str, vocab.Technique] = vocab.TECHNIQUES,
+) -> None:
     from rdflib.namespace import PROV, RDF, RDFS, XSD
 
-    technique_iri = iri(vocab.TECHNIQUES[p.technique].curie)
+    technique_iri = iri(techniques[p.technique].curie)
     add = g.add
     add((node, RDF.type, n("Protocol")))
     add((node, RDF.type, technique_iri))
@@ -334,7 +376,7 @@ def _add_finding(
     node = URIRef(f"{DATA}finding/{f.finding_id}")
     protocol = protocol_nodes[f.protocol_id]
     target = iri(f.target_id)
-    technique_iri = iri(vocab.TECHNIQUES[f.technique].curie)
+    technique_iri = iri(vocabulary_of(base).techniques[f.technique].curie)
     effect = f.comparison in vocab.STIMULATION_COMPARISONS
     add((node, RDF.type, n("Finding")))
     add((node, RDFS.label, lit(f"{f.technique} {f.direction} {f.target_label} ({f.finding_id})")))

@@ -7,8 +7,23 @@ compiles. Field names are the CSV column names.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-__all__ = ["Entity", "EvidenceBase", "Finding", "Link", "Protocol", "Source", "Study"]
+__all__ = ["Entity", "EvidenceBase", "Finding", "Link", "Protocol", "Source", "Study", "Term"]
+
+
+@dataclass(frozen=True)
+class Term:
+    """A term an evidence base adds to a controlled list (a row of ``vocabulary.csv``)."""
+
+    list: str
+    term: str
+    parent: str | None
+    name: str | None
+    definition: str
+    synonyms: tuple[str, ...]
+    source: str
+    notes: str | None
 
 
 @dataclass(frozen=True)
@@ -152,6 +167,8 @@ class EvidenceBase:
     links: dict[str, Link] = field(default_factory=dict)
     version: str = ""
     release: str | None = None
+    #: The controlled lists the base uses (:class:`nibs_graph.extensions.Vocabulary`); None: the built-in ones.
+    vocabulary: Any = None
 
     def counts(self) -> dict[str, int]:
         """Number of records of each kind."""

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from . import vocab
 from .namespaces import PREFIXES
 
-__all__ = ["FILES", "REQUIRED_FILES", "Column", "choices_of", "parse_number"]
+__all__ = ["FILES", "REQUIRED_FILES", "Column", "choices_of", "files_for", "parse_number"]
 
 Parser = Callable[[str], Any]
 
@@ -149,6 +149,12 @@ def _integer_range(value: str) -> tuple[int, int]:
     return (lo, hi)
 
 
+def _term(value: str) -> str:
+    if "|" in value or value != value.strip() or not value:
+        raise ValueError("a name without '|' and without spaces around it")
+    return value
+
+
 def _technique(value: str) -> str:
     if value not in vocab.TECHNIQUES:
         raise ValueError(", ".join(vocab.TECHNIQUES))
@@ -188,6 +194,16 @@ FILES: dict[str, dict[str, Column]] = {
         C("refs", False, _integer_range),
         C("curator", False, _text),
         C("date", False, _date),
+        C("notes", False, _text),
+    ),
+    "vocabulary.csv": _columns(
+        C("list", True, _choice(("technique", "method", "measure"))),
+        C("term", True, _term),
+        C("parent", False, _text),
+        C("name", False, _text),
+        C("definition", True, _text),
+        C("synonyms", False, _term, is_list=True),
+        C("source", True, _text),
         C("notes", False, _text),
     ),
     "studies.csv": _columns(
@@ -282,6 +298,32 @@ FILES: dict[str, dict[str, Column]] = {
 #: Files every evidence base must have (``optional/*.csv`` layers are read only when asked for). ``sources.csv``
 #: may be absent from a folder made before it existed: its studies then all come from the review
 #: (:data:`nibs_graph.validate.DEFAULT_SOURCE`).
-REQUIRED_FILES: tuple[str, ...] = tuple(name for name in FILES if name != "sources.csv")
+REQUIRED_FILES: tuple[str, ...] = tuple(name for name in FILES if name not in {"sources.csv", "vocabulary.csv"})
+
+
+def files_for(
+    techniques: Iterable[str], methods: Iterable[str], measures: Iterable[str]
+) -> dict[str, dict[str, Column]]:
+    """The column specifications with the technique, method and measure columns taking these lists.
+
+    What an evidence base with a ``vocabulary.csv`` is checked against (:mod:`nibs_graph.extensions`).
+
+    >>> spec = files_for([*vocab.TECHNIQUES, "tRNS"], vocab.METHODS, vocab.MEASURES)
+    >>> spec["protocols.csv"]["technique"].parse("tRNS"), FILES["protocols.csv"]["technique"].parse("iTBS")
+    ('tRNS', 'iTBS')
+    """
+    lists = {"technique": _choice(techniques), "methods": _choice(methods), "measure": _choice(measures)}
+    lists["techniques"] = lists["technique"]
+    out: dict[str, dict[str, Column]] = {}
+    for file, columns in FILES.items():
+        out[file] = {
+            name: replace(column, parse=lists[name])
+            if name in lists and file in {"studies.csv", "protocols.csv", "findings.csv"}
+            else column
+            for name, column in columns.items()
+        }
+    return out
+
+
 #: Columns a folder made before they existed may lack, with the value every row then takes.
 LEGACY_DEFAULTS: dict[str, dict[str, str]] = {"studies.csv": {"source_id": "sveva2025"}}

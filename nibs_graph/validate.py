@@ -24,11 +24,19 @@ from typing import Any
 
 from . import vocab
 from .errors import DataValidationError, Problem
-from .records import Entity, EvidenceBase, Finding, Link, Protocol, Source, Study
+from .extensions import BUILTIN, Vocabulary, build_vocabulary, vocabulary_of
+from .records import Entity, EvidenceBase, Finding, Link, Protocol, Source, Study, Term
 from .release import release_name
 from .schema import FILES, LEGACY_DEFAULTS, REQUIRED_FILES, Column, choices_of
 
-__all__ = ["DEFAULT_SOURCE", "data_version", "file_sources", "finish_problems", "read_evidence_base"]
+__all__ = [
+    "DEFAULT_SOURCE",
+    "data_version",
+    "declared_vocabulary",
+    "file_sources",
+    "finish_problems",
+    "read_evidence_base",
+]
 
 #: The source of every study in a folder without ``sources.csv`` (made before sources existed): the review.
 DEFAULT_SOURCE = Source(
@@ -50,6 +58,7 @@ DEFAULT_SOURCE = Source(
 
 _RECORD_TYPES: dict[str, type] = {
     "sources.csv": Source,
+    "vocabulary.csv": Term,
     "studies.csv": Study,
     "protocols.csv": Protocol,
     "findings.csv": Finding,
@@ -58,6 +67,7 @@ _RECORD_TYPES: dict[str, type] = {
 }
 _KEYS = {
     "sources.csv": "source_id",
+    "vocabulary.csv": "term",
     "studies.csv": "study_id",
     "protocols.csv": "protocol_id",
     "findings.csv": "finding_id",
@@ -251,8 +261,12 @@ def _read_file(
     files: dict[str, dict[str, str]],
     rejected: dict[str, set[str]],
     unusable: set[str],
+    spec: dict[str, Column] | None = None,
 ) -> None:
-    """Read one file of the evidence base into ``parsed`` (by schema file name), reporting its problems."""
+    """Read one file of the evidence base into ``parsed`` (by schema file name), reporting its problems.
+
+    ``spec`` replaces the file's column specification (the lists extended by ``vocabulary.csv``).
+    """
     path = data_dir / name
     label = str(path)
     if not path.is_file():
@@ -262,9 +276,8 @@ def _read_file(
     text = _decode(label, path.read_bytes(), problems)
     before = len(problems)
     defaults = None if (data_dir / "sources.csv").exists() else LEGACY_DEFAULTS.get(spec_name)
-    rows = _read_rows(
-        label, text, FILES[spec_name], problems, _KEYS[spec_name], rejected.setdefault(spec_name, set()), defaults
-    )
+    columns = spec if spec is not None else FILES[spec_name]
+    rows = _read_rows(label, text, columns, problems, _KEYS[spec_name], rejected.setdefault(spec_name, set()), defaults)
     if not rows and len(problems) > before:
         unusable.add(spec_name)
     records, where = _records(label, rows, _KEYS[spec_name], _RECORD_TYPES[spec_name], problems)
@@ -311,10 +324,15 @@ def read_evidence_base(data_dir: Path | str, layers: Iterable[str] = ()) -> Evid
     rejected: dict[str, set[str]] = {}  # ids of rows rejected for a bad cell, per file
     unusable: set[str] = set()  # files missing or unreadable as a whole
     sources = file_sources(data_dir, layers)
+    vocabulary = BUILTIN
     for name, spec_name in sources.items():
-        _read_file(data_dir, name, spec_name, tuple(sources), problems, parsed, lines, files, rejected, unusable)
+        spec = vocabulary.files()[spec_name]
+        _read_file(data_dir, name, spec_name, tuple(sources), problems, parsed, lines, files, rejected, unusable, spec)
+        if spec_name == "vocabulary.csv":
+            vocabulary = declared_vocabulary(parsed, lines, files, problems)
 
     base = EvidenceBase(
+        vocabulary=vocabulary,
         sources=parsed.get("sources.csv", {})
         if "sources.csv" in sources
         else {DEFAULT_SOURCE.source_id: DEFAULT_SOURCE},
@@ -336,6 +354,18 @@ def read_evidence_base(data_dir: Path | str, layers: Iterable[str] = ()) -> Evid
     base.version = data_version(data_dir, layers)
     base.release = release_name(data_dir, base.version)
     return base
+
+
+def declared_vocabulary(
+    parsed: dict[str, dict[str, Any]],
+    lines: dict[str, dict[str, int]],
+    files: dict[str, dict[str, str]],
+    problems: list[Problem],
+) -> Vocabulary:
+    """The built-in lists extended by the rows of ``vocabulary.csv`` just read (their problems added)."""
+    terms: dict[str, Term] = parsed.get("vocabulary.csv", {})
+    where = {t: (files["vocabulary.csv"][t], lines["vocabulary.csv"][t]) for t in terms}
+    return build_vocabulary(terms, where, problems)
 
 
 def _rule_message(value: str, what: str) -> str:
@@ -424,7 +454,7 @@ def _check_references(
         if study is None:
             unknown("protocols.csv", pid, "study_id", p.study_id, "studies.csv")
         elif p.technique not in study.techniques and not any(
-            p.technique in {t.label for t in vocab.technique_descendants(s)} for s in study.techniques
+            p.technique in {t.label for t in vocabulary_of(base).descendants(s)} for s in study.techniques
         ):
             file, line = where("protocols.csv", pid)
             problems.append(

@@ -57,11 +57,12 @@ class Technique:
     definition: str
     synonyms: tuple[str, ...] = ()
     xrefs: tuple[str, ...] = ()
+    prefix: str = "nibs"  # ``nibsdata`` for a technique declared in an evidence base's vocabulary.csv
 
     @property
     def curie(self) -> str:
-        """The technique's CURIE, e.g. ``nibs:iTBS``."""
-        return f"nibs:{self.local}"
+        """The technique's CURIE, e.g. ``nibs:iTBS`` (``nibsdata:technique/tRNS`` for a declared one)."""
+        return f"{self.prefix}:{self.local}"
 
 
 TECHNIQUES: dict[str, Technique] = {

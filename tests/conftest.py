@@ -15,6 +15,7 @@ TESTS = Path(__file__).resolve().parent
 TINY = TESTS / "data" / "tiny"
 INVALID = TESTS / "data" / "invalid"
 SOURCES = TESTS / "data" / "sources"  # studies from two reviews and a curation batch, a macaque study
+VOCABULARY = TESTS / "data" / "vocabulary"  # tiny + vocabulary.csv: techniques tRNS, hf-tRNS, a method, a measure
 EXAMPLE = TESTS / "data" / "example_study"  # the worked example of docs/adding-a-study.md (rows to append)
 SHIPPED = ROOT / "data"
 
@@ -159,3 +160,17 @@ def serving(args: list[str]) -> Iterator[int]:
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def validation_problems(folder: Path) -> list[str]:
+    """The problems both validators (records and streaming) report for ``folder``, which must be the same."""
+    from nibs_graph.errors import DataValidationError
+    from nibs_graph.scale.stream import validate_stream
+    from nibs_graph.validate import read_evidence_base
+
+    with pytest.raises(DataValidationError) as caught:
+        read_evidence_base(folder)
+    with pytest.raises(DataValidationError) as streamed:
+        validate_stream(folder)
+    assert streamed.value.problems == caught.value.problems
+    return [str(p) for p in caught.value.problems]

@@ -218,6 +218,7 @@ def test_json_doc_covers_every_json_command() -> None:
         "protocols",
         "validate",
         "info",
+        "diff",
     }
     assert set(SHAPES) == {"node", "evidence"}
 

@@ -29,7 +29,7 @@ from nibs_graph.scale.project import project_data
 from nibs_graph.scale.stream import stream_ntriples, validate_stream
 from nibs_graph.validate import read_evidence_base
 
-from .conftest import INVALID, SHIPPED, SOURCES, TINY
+from .conftest import INVALID, SHIPPED, SOURCES, TINY, VOCABULARY
 
 pytest.importorskip("pyoxigraph")
 
@@ -44,9 +44,11 @@ def base_1k(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module", params=["tiny", "shipped", "1k", "sources"])
+@pytest.fixture(scope="module", params=["tiny", "shipped", "1k", "sources", "vocabulary"])
 def base(request: pytest.FixtureRequest, base_1k: Path) -> Path:
-    return {"tiny": TINY, "shipped": SHIPPED, "1k": base_1k, "sources": SOURCES}[request.param]
+    return {"tiny": TINY, "shipped": SHIPPED, "1k": base_1k, "sources": SOURCES, "vocabulary": VOCABULARY}[
+        request.param
+    ]
 
 
 def _same_projection(a: GraphData, b: GraphData) -> None:

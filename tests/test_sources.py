@@ -16,13 +16,11 @@ from rdflib.namespace import DCTERMS, PROV
 
 from nibs_graph.api import load_graph, load_rdf
 from nibs_graph.cli import app
-from nibs_graph.errors import DataValidationError
 from nibs_graph.namespaces import DATA, NIBS
 from nibs_graph.queries import evidence, paths
-from nibs_graph.scale.stream import validate_stream
 from nibs_graph.validate import read_evidence_base
 
-from .conftest import SOURCES, TINY
+from .conftest import SOURCES, TINY, validation_problems
 
 
 def _copy(src: Path, tmp_path: Path) -> Path:
@@ -39,13 +37,7 @@ def _edit(folder: Path, name: str, old: str, new: str) -> None:
 
 
 def _problems(folder: Path) -> list[str]:
-    """The problems of both validators (which must agree), as text."""
-    with pytest.raises(DataValidationError) as caught:
-        read_evidence_base(folder)
-    with pytest.raises(DataValidationError) as streamed:
-        validate_stream(folder)
-    assert streamed.value.problems == caught.value.problems
-    return [str(p) for p in caught.value.problems]
+    return validation_problems(folder)
 
 
 # ------------------------------------------------------------------------------------------------ old folders

@@ -75,3 +75,23 @@ def evidence_item(record: dict[str, Any]) -> dict[str, Any]:
         "layer": record.get("layer"),
         "licence": record.get("licence"),
     }
+
+
+def technique_lineage_labels(G: Any, label: str) -> list[str]:
+    """A technique's label and its ancestors' labels, most specific first (built in, or declared by the data).
+
+    Built-in techniques follow :func:`nibs_graph.vocab.technique_lineage`; a technique an evidence base declared in
+    ``vocabulary.csv`` follows the graph's ``subclass_of`` edges up to a built-in one.
+    """
+    from .. import vocab
+
+    chain: list[str] = []
+    current: str | None = label
+    while current is not None and current not in vocab.TECHNIQUES:
+        chain.append(current)
+        node = next((n for n, a in G.nodes.items() if a.get("type") == "technique" and a.get("label") == current), None)
+        parents = [p for p, keys in G.succ.get(node, {}).items() if "subclass_of" in keys] if node else []
+        current = str(G.nodes[parents[0]].get("label")) if parents else None
+    if current is None:
+        return chain or [label]
+    return chain + [t.label for t in vocab.technique_lineage(current)]

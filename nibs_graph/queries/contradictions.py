@@ -16,8 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .. import vocab
-from ._common import evidence_item, node_summary
+from ._common import evidence_item, node_summary, technique_lineage_labels
 
 __all__ = ["Contradiction", "contradictions"]
 
@@ -65,8 +64,8 @@ def _public(record: dict[str, Any]) -> dict[str, Any]:
     return item
 
 
-def _lowest_common_ancestor(labels: list[str]) -> str:
-    lineages = [[t.label for t in vocab.technique_lineage(label)] for label in labels]
+def _lowest_common_ancestor(G: Any, labels: list[str]) -> str:
+    lineages = [technique_lineage_labels(G, label) for label in labels]
     common = set(lineages[0]).intersection(*lineages[1:])
     for label in lineages[0]:
         if label in common:
@@ -94,8 +93,8 @@ def contradictions(G: Any, *, target: str | None = None, include_null: bool = Tr
         if not record["stimulation_effect"] or (only and record["target"] != only):
             continue
         technique_label = G.nodes[record["technique"]]["label"]
-        lineage = vocab.technique_lineage(technique_label)
-        modality = lineage[-2].label if len(lineage) >= 2 else lineage[0].label
+        lineage = technique_lineage_labels(G, technique_label)
+        modality = lineage[-2] if len(lineage) >= 2 else lineage[0]
         protocol = G.nodes.get(record["protocol"], {})
         enriched = dict(
             record,
@@ -113,7 +112,7 @@ def contradictions(G: Any, *, target: str | None = None, include_null: bool = Tr
         null = "unchanged" in sides and len(sides) > 1
         if not opposite and not (include_null and null):
             continue
-        family = _lowest_common_ancestor(sorted({r["technique_label"] for r in rows}))
+        family = _lowest_common_ancestor(G, sorted({r["technique_label"] for r in rows}))
         differs = {}
         for field in _CONTEXT_FIELDS:
             values = {

@@ -33,6 +33,7 @@ from typing import Any
 
 from .. import vocab
 from ..errors import QueryError
+from ._common import technique_lineage_labels
 
 __all__ = [
     "BETWEENNESS_SAMPLE",
@@ -103,9 +104,9 @@ class Hub:
         return data
 
 
-def _modality(label: str) -> str:
-    lineage = vocab.technique_lineage(label)
-    return lineage[-2].label if len(lineage) >= 2 else lineage[-1].label
+def _modality(G: Any, label: str) -> str:
+    lineage = technique_lineage_labels(G, label)
+    return lineage[-2] if len(lineage) >= 2 else lineage[-1]
 
 
 def signalling_centrality(
@@ -381,14 +382,15 @@ def hubs(
         if len(entry["techniques"]) < min_techniques:
             continue
         attrs = G.nodes[node]
-        techniques = tuple(sorted(entry["techniques"], key=lambda t: (list(vocab.TECHNIQUES).index(t), t)))
+        order = list(vocab.TECHNIQUES)  # a technique declared by the data comes after the built-in ones
+        techniques = tuple(sorted(entry["techniques"], key=lambda t: (order.index(t) if t in order else len(order), t)))
         result.append(
             Hub(
                 id=node,
                 label=attrs.get("label", node),
                 type=attrs.get("type", ""),
                 techniques=techniques,
-                modalities=tuple(sorted({_modality(t) for t in techniques})),
+                modalities=tuple(sorted({_modality(G, t) for t in techniques})),
                 studies=tuple(sorted(entry["studies"])),
                 findings=len(entry["findings"]),
                 unchanged_findings=len(entry["unchanged"]),

@@ -32,7 +32,7 @@ from typing import Any
 from .. import vocab
 from ..errors import QueryError
 from ..resolve import resolve
-from ._common import filter_evidence, node_summary
+from ._common import filter_evidence, node_summary, technique_lineage_labels
 from .params import PARAMETERS, ParamConstraint, arm_parameters, params_match
 
 __all__ = [
@@ -212,16 +212,16 @@ SIGN_TEST_CAVEAT = (
 )
 
 
-def _family(label: str) -> str:
-    lineage = vocab.technique_lineage(label)
-    return lineage[-3].label if len(lineage) >= 3 else lineage[0].label
+def _family(G: Any, label: str) -> str:
+    lineage = technique_lineage_labels(G, label)
+    return lineage[-3] if len(lineage) >= 3 else lineage[0]
 
 
 def _group_keys(G: Any, by: str, record: Mapping[str, Any]) -> list[str]:
     if by == "technique":
         return [G.nodes[record["technique"]]["label"]]
     if by == "family":
-        return [_family(G.nodes[record["technique"]]["label"])]
+        return [_family(G, G.nodes[record["technique"]]["label"])]
     if by in {"species", "setting"}:
         return [s for s in str(record.get(by) or "").split("|") if s] or ["not stated"]
     if by == "model":

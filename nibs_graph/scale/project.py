@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import vocab
+from ..extensions import BUILTIN, Vocabulary
 from ..namespaces import DATA, NIBS, RDF_PREFIXES, compress, expand
 from ..projection import _ENTITY_TYPES, _RELATION_BY_PROPERTY, PROTOCOL_PARAMS, GraphData
 from ..rdf import _decimal
@@ -442,6 +443,7 @@ class ProjectionBuilder:
         self._studies: dict[str, dict[str, Any]] = {}
         self._protocols: dict[str, tuple[str, str, str]] = {}  # id -> (curie, label, technique curie)
         self._graph: GraphData | None = None
+        self._techniques = BUILTIN.techniques
 
     @property
     def graph(self) -> GraphData:
@@ -456,9 +458,18 @@ class ProjectionBuilder:
         protocols: dict[str, Protocol],
         entities: dict[str, Entity],
         links: dict[str, Link],
+        vocabulary: Vocabulary | None = None,
     ) -> None:
         """Take the small files (validated) before the findings."""
-        self._parts.techniques = ontology_techniques()
+        self._techniques = (vocabulary or BUILTIN).techniques
+        declared = (vocabulary or BUILTIN).extension_techniques()
+        self._parts.techniques = [
+            *ontology_techniques(),
+            *(
+                (t.curie, t.label, tuple(sorted(set(t.synonyms))), self._techniques[t.parent or "NIBS"].curie)
+                for t in declared
+            ),
+        ]
         for cls_type in _ENTITY_TYPES.values():
             for e in entities.values():
                 if e.type == cls_type:
@@ -480,7 +491,7 @@ class ProjectionBuilder:
             }
         for p in protocols.values():
             label = f"{p.technique} ({p.arm_label})" if p.arm_label else f"{p.technique} ({p.protocol_id})"
-            technique = compress(expand(vocab.TECHNIQUES[p.technique].curie))
+            technique = compress(expand(self._techniques[p.technique].curie))
             study = self._studies[p.study_id]
             attrs: dict[str, Any] = {
                 "label": label,
@@ -559,7 +570,7 @@ class ProjectionBuilder:
             "measure": share(row["measure"], row["measure"]),
             "target": target,
             "target_label": share(row["target_label"], row["target_label"]),
-            "technique": vocab.TECHNIQUES[row["technique"]].curie,
+            "technique": self._techniques[row["technique"]].curie,
             "protocol": protocol,
             "protocol_label": protocol_label,
             "comparison": share(row["comparison"], row["comparison"]),

@@ -25,7 +25,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +34,7 @@ from typing import Protocol as _Protocol
 
 from .. import vocab
 from ..errors import DataValidationError, Problem
+from ..extensions import BUILTIN, Vocabulary
 from ..namespaces import DATA, NIBS, RDF_PREFIXES, expand
 from ..paths import ontology_dir
 from ..rdf import (
@@ -55,9 +56,11 @@ from ..validate import (
     _decode,
     _read_file,
     data_version,
+    declared_vocabulary,
     file_sources,
     finish_problems,
 )
+from ..vocab import Technique
 
 __all__ = ["RowConsumer", "StreamResult", "ontology_ntriples", "stream_ntriples", "validate_stream"]
 
@@ -113,8 +116,9 @@ class RowConsumer(_Protocol):
         protocols: dict[str, Protocol],
         entities: dict[str, Entity],
         links: dict[str, Link],
+        vocabulary: Vocabulary | None = None,
     ) -> None:
-        """The small files' records, once they are valid, before any finding."""
+        """The small files' records (and the vocabulary they use), once they are valid, before any finding."""
 
     def finding(self, row: dict[str, Any]) -> None:
         """One valid ``findings.csv`` row (column name → parsed value)."""
@@ -330,7 +334,21 @@ def _dataset_lines(sources: dict[str, Source], version: str, release: str | None
     return out
 
 
-def _study_lines(s: Study) -> list[str]:
+def _technique_lines(t: Technique, techniques: Mapping[str, Technique]) -> list[str]:
+    """The triples of :func:`nibs_graph.rdf.technique_triples`."""
+    node = _iri(t.curie)
+    out = [
+        f"{node} {_TYPE} <{_OWL}Class> .\n",
+        f"{node} <{_RDFS}subClassOf> {_iri(techniques[t.parent or 'NIBS'].curie)} .\n",
+        f"{node} {_LABEL} {_lit(t.label)} .\n",
+        f"{node} <{_SKOS}prefLabel> {_lit(t.name)} .\n",
+        f"{node} <{_SKOS}definition> {_lit(t.definition)} .\n",
+    ]
+    out.extend(f"{node} <{_SKOS}altLabel> {_lit(s)} .\n" for s in t.synonyms)
+    return out
+
+
+def _study_lines(s: Study, techniques: Mapping[str, Technique] = vocab.TECHNIQUES) -> list[str]:
     node = "<" + study_iri(s) + ">"
     out = [
         f"{node} {_TYPE} {_n('Study')} .\n",
@@ -358,7 +376,7 @@ def _study_lines(s: Study) -> list[str]:
         out.append(f"{node} {_n('pmid')} {_lit(s.pmid)} .\n")
     if s.n_total is not None:
         out.append(f'{node} {_n("nTotal")} "{s.n_total}"{_INTEGER} .\n')
-    out.extend(f"{node} {_n('technique')} {_iri(vocab.TECHNIQUES[t].curie)} .\n" for t in s.techniques)
+    out.extend(f"{node} {_n('technique')} {_iri(techniques[t].curie)} .\n" for t in s.techniques)
     out.extend(f"{node} {_n('species')} {_iri(vocab.species_curie(sp))} .\n" for sp in s.species)
     out.extend(f"{node} {_n('setting')} {_n(SETTING_TERMS[st])} .\n" for st in s.setting)
     out.extend(f"{node} {_n('strain')} {_lit(v)} .\n" for v in s.strain)
@@ -367,9 +385,9 @@ def _study_lines(s: Study) -> list[str]:
     return out
 
 
-def _protocol_lines(p: Protocol, study_node: str) -> list[str]:
+def _protocol_lines(p: Protocol, study_node: str, techniques: Mapping[str, Technique] = vocab.TECHNIQUES) -> list[str]:
     node = f"<{DATA}protocol/{p.protocol_id}>"
-    technique = _iri(vocab.TECHNIQUES[p.technique].curie)
+    technique = _iri(techniques[p.technique].curie)
     label = f"{p.technique} ({p.arm_label})" if p.arm_label else f"{p.technique} ({p.protocol_id})"
     out = [
         f"{node} {_TYPE} {_n('Protocol')} .\n",
@@ -452,12 +470,17 @@ class _SpeciesIris(dict[str, str]):
 class _FindingWriter:
     """Turns one parsed ``findings.csv`` row into the triples of ``nibs_graph.rdf._add_finding``."""
 
-    def __init__(self, studies: dict[str, Study], study_nodes: dict[str, str]) -> None:
+    def __init__(
+        self,
+        studies: dict[str, Study],
+        study_nodes: dict[str, str],
+        techniques: Mapping[str, Technique] = vocab.TECHNIQUES,
+    ) -> None:
         self.study_nodes = study_nodes
         # per study: the species and setting objects a finding inherits when it states neither
         self.species = {sid: [_iri(vocab.species_curie(sp)) for sp in s.species] for sid, s in studies.items()}
         self.settings = {sid: [_n(SETTING_TERMS[st]) for st in s.setting] for sid, s in studies.items()}
-        self.techniques = {t: _iri(t_.curie) for t, t_ in vocab.TECHNIQUES.items()}
+        self.techniques = {t: _iri(t_.curie) for t, t_ in techniques.items()}
         self.species_iri = _SpeciesIris()
         self.setting_iri = {st: _n(local) for st, local in SETTING_TERMS.items()}
         self.directions = {d: _n(d) for d in vocab.DIRECTIONS}
@@ -544,11 +567,19 @@ def _read_small(
     rejected: dict[str, set[str]],
     unusable: set[str],
     all_sources: Iterable[str],
-) -> None:
-    """Read the small files as ``read_evidence_base`` does, with each file's problems in ``problems[name]``."""
+) -> Vocabulary:
+    """Read the small files as ``read_evidence_base`` does, with each file's problems in ``problems[name]``.
+
+    Returns the vocabulary the files were checked against (extended by ``vocabulary.csv`` when there is one).
+    """
+    vocabulary = BUILTIN
     for name, spec_name in sources.items():
         found = problems.setdefault(name, [])
-        _read_file(data_dir, name, spec_name, tuple(all_sources), found, parsed, lines, files, rejected, unusable)
+        spec = vocabulary.files()[spec_name]
+        _read_file(data_dir, name, spec_name, tuple(all_sources), found, parsed, lines, files, rejected, unusable, spec)
+        if spec_name == "vocabulary.csv":
+            vocabulary = declared_vocabulary(parsed, lines, files, found)
+    return vocabulary
 
 
 def stream_ntriples(
@@ -609,7 +640,7 @@ def stream_ntriples(
     files: dict[str, dict[str, str]] = {}
     rejected: dict[str, set[str]] = {}
     unusable: set[str] = set()
-    _read_small(data_dir, small, problems, parsed, lines, files, rejected, unusable, sources)
+    vocabulary = _read_small(data_dir, small, problems, parsed, lines, files, rejected, unusable, sources)
     base_sources: dict[str, Source] = (
         parsed.get("sources.csv", {}) if "sources.csv" in sources else {DEFAULT_SOURCE.source_id: DEFAULT_SOURCE}
     )
@@ -619,7 +650,7 @@ def stream_ntriples(
     links: dict[str, Link] = parsed.get("pathways.csv", {})
     protocol_problems: list[Problem] = []
     _check_references(
-        EvidenceBase(sources=base_sources, studies=studies, protocols=protocols),
+        EvidenceBase(sources=base_sources, studies=studies, protocols=protocols, vocabulary=vocabulary),
         lines,
         files,
         protocol_problems,
@@ -636,16 +667,18 @@ def stream_ntriples(
     study_nodes = {sid: "<" + study_iri(s) + ">" for sid, s in studies.items()}
     if consume:
         assert consumer is not None
-        consumer.begin(studies, protocols, entities, links)
+        consumer.begin(studies, protocols, entities, links, vocabulary=vocabulary)
     if clean:
         if include_ontology:
             sink.raw(ontology_ntriples())
+        for declared in vocabulary.extension_techniques():
+            sink.extend(_technique_lines(declared, vocabulary.techniques))
         for source in base_sources.values():
             sink.extend(_source_lines(source))
         for s in studies.values():
-            sink.extend(_study_lines(s))
+            sink.extend(_study_lines(s, vocabulary.techniques))
         for p in protocols.values():
-            sink.extend(_protocol_lines(p, study_nodes[p.study_id]))
+            sink.extend(_protocol_lines(p, study_nodes[p.study_id], vocabulary.techniques))
         for e in entities.values():
             sink.extend(_entity_lines(e))
         for link in links.values():
@@ -660,7 +693,7 @@ def stream_ntriples(
     path = data_dir / "findings.csv"
     label = str(path)
     rejected_findings = rejected.setdefault("findings.csv", set())
-    writer = _FindingWriter(studies, study_nodes)
+    writer = _FindingWriter(studies, study_nodes, vocabulary.techniques)
 
     def unknown(order: int, line: int, column: str, value: str, allowed_from: str, deferred: int = 0) -> None:
         if allowed_from in unusable or value in rejected.get(allowed_from, set()):
@@ -679,7 +712,7 @@ def stream_ntriples(
     else:
         with _open_text(path, label, finding_problems) as handle:
             before = len(finding_problems)
-            spec = FILES["findings.csv"]
+            spec = vocabulary.files()["findings.csv"]
             for line, f in _iter_rows(label, handle, spec, finding_problems, "finding_id", rejected_findings):
                 fid = f["finding_id"]
                 first = seen.get(fid)
