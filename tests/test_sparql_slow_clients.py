@@ -263,9 +263,11 @@ def test_a_disconnect_is_one_line_and_a_repeated_pattern_cannot_flood_the_log(tm
         time.sleep(0.5)
     text = log_file.read_text()
     assert "Traceback" not in text and "Exception in ASGI application" not in text  # before: 44 lines each
-    lines = [line for line in text.splitlines() if "disconnected while sending its request body" in line]
+    lines = [line for line in text.splitlines() if "client 127.0.0.1 disconnected while sending" in line]
     assert lines and all(line.endswith("(3 of 60000 bytes)") for line in lines)
     assert len(lines) <= 10, len(lines)  # 60 disconnects, at most 10 lines of that kind per minute
+    counted = f"{60 - len(lines)} more lines like 'client %s disconnected while sending its request body"
+    assert counted in text  # said once, at shutdown
     assert len(text.splitlines()) < 30
 
 

@@ -270,6 +270,17 @@ class RepeatFilter(logging.Filter):
         self.suppressed += 1
         return False
 
+    def unreported(self) -> list[tuple[str, int]]:
+        """Message templates with lines left out since their last line, and how many (to say so at shutdown).
+
+        >>> f = RepeatFilter(burst=1)
+        >>> [f.filter(logging.LogRecord("x", logging.WARNING, "", 0, "closed %s", (i,), None)) for i in range(3)]
+        [True, False, False]
+        >>> f.unreported()
+        [('closed %s', 2)]
+        """
+        return [(kind[1], int(state[2])) for kind, state in self._kinds.items() if state[2]]
+
 
 def log_config(level: str = "info") -> dict[str, Any]:
     """uvicorn's logging set-up, with every server logger (uvicorn, asyncio, nibs_graph) behind :class:`RepeatFilter`.
@@ -389,3 +400,13 @@ def serve(app: Any, sock: socket.socket, limits: ConnectionLimits) -> None:
         server.run(sockets=[sock])
     finally:
         sock.close()
+        _report_left_out()
+
+
+def _report_left_out() -> None:
+    """Say, once, how many lines of each kind the log filter left out since the last one it let through."""
+    for handler in logging.getLogger("nibs_graph").handlers:
+        for found in handler.filters:
+            if isinstance(found, RepeatFilter):
+                for template, count in found.unreported():
+                    log.info("%d more lines like %r were left out of the log", count, template[:120])
