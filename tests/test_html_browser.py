@@ -240,6 +240,7 @@ def test_hover_click_highlight_and_side_panel(visit, tmp_path: Path) -> None:  #
 
     panel = page.inner_text("#nibs-details-body")
     assert "increased by (" in panel and "activates (" in panel
+    assert "increased by (study arms) (" in panel  # the arms apart from the techniques that sum them up
     buttons = page.evaluate(
         "() => Array.from(document.querySelectorAll('#nibs-details-body .nibs-group')).map("
         "g => Array.from(g.querySelectorAll('button')).map(b => b.dataset.node))"

@@ -31,6 +31,8 @@ TABULAR = [
     (["info"], None),
     (["diverge", "BDNF"], None),
     (["path", "iTBS", "mTOR"], None),
+    (["protocols", "BDNF"], None),
+    (["synthesis", "BDNF", "--by", "technique"], None),
 ]
 
 

@@ -85,6 +85,10 @@
       var out = edge.from === id;
       var other = out ? edge.to : edge.from;
       var heading = (out ? OUTGOING : INCOMING)[edge.relation] || (out ? edge.relation + " →" : "← " + edge.relation);
+      var otherNode = state.nodes.get(other);
+      if (otherNode && otherNode.ntype === "protocol" && edge.relation !== "uses_technique") {
+        heading += " (study arms)";  /* kept apart from the techniques, which sum the arms up */
+      }
       var group = byHeading[heading];
       if (!group) { group = byHeading[heading] = { heading: heading, items: {}, order: [] }; groups.push(group); }
       var item = group.items[other];
