@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.text import Text
 from rich.tree import Tree
 
-from .tabular import Col, Tabular, emit, output_width
+from .tabular import Col, Tabular, emit, output_width, printable
 
 __all__ = [
     "print_contradictions",
@@ -40,7 +40,7 @@ def _n(count: int, one: str, many: str = "") -> str:
 
 
 def _label(G: Any, node: str) -> str:
-    return str(G.nodes[node].get("label", node))
+    return printable(str(G.nodes[node].get("label", node)))
 
 
 def _cite(records: Any, limit: int = 6) -> str:
@@ -63,7 +63,7 @@ def _cite(records: Any, limit: int = 6) -> str:
                 if r.get("layer") == "review"
                 else f"{r.get('layer')}: {r.get('source')}",
             )
-    items = [f"{text} ({'; '.join(where[key])})" if where.get(key) else text for key, text in seen.items()]
+    items = [printable(f"{t} ({'; '.join(where[k])})" if where.get(k) else t) for k, t in seen.items()]
     more = f"; +{len(items) - limit} more" if len(items) > limit else ""
     return "; ".join(items[:limit]) + more
 

@@ -35,6 +35,7 @@ __all__ = [
     "emit",
     "neutralise",
     "output_width",
+    "printable",
     "render_text",
     "to_delimited",
 ]
@@ -72,7 +73,7 @@ class Col:
     def cell(self, row: dict[str, Any]) -> str:
         """The table text of this column for ``row``."""
         if self.show is not None:
-            return self.show(row)
+            return printable(self.show(row))
         return _text(row.get(self.key))
 
 
@@ -87,12 +88,25 @@ class Tabular:
     show_header: bool = True
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control characters (ESC, C1 ...) shown as ``\\xNN`` instead of obeyed, so a
+    label cannot clear the screen or retitle the terminal.
+
+    >>> printable("BDNF\\x1b]0;owned\\x07")
+    'BDNF\\\\x1b]0;owned\\\\x07'
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, (list, tuple, set, frozenset)):
         return ", ".join(_text(v) for v in value)
-    return str(value)
+    return printable(str(value))
 
 
 def _csv_text(value: Any) -> str:
@@ -248,7 +262,7 @@ def _print(console: Any, table: Tabular, table_class: Any, text_class: Any) -> N
     width = console.width
     layout = _layout(table, width)
     if table.title:
-        console.print(text_class(table.title, style="bold"))
+        console.print(text_class(printable(table.title), style="bold"))
     if layout is None:
         for line in _blocks(table, width):
             console.print(text_class(line), overflow="fold", crop=False)

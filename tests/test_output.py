@@ -243,3 +243,26 @@ def test_readme_links_the_tour_and_the_notebooks_extra_installs_its_command() ->
     assert any(re.match(r"nbconvert\b", d) for d in extras["notebooks"])  # provides `jupyter nbconvert`
     assert any(re.match(r"ipykernel\b", d) for d in extras["notebooks"])  # the python3 kernel it runs
     assert extras["all"] == ["nibs-graph[viz,server,scale,notebooks]"]
+
+
+def test_terminal_escape_sequences_in_labels_are_shown_not_obeyed(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A label carrying ESC sequences (retitle the terminal, clear the screen) prints them as text."""
+    G_dir = tmp_path / "data"
+    shutil.copytree(TINY, G_dir)
+    from nibs_graph.api import load_graph
+
+    G = load_graph(G_dir, use_cache=False)
+    G.nodes["HGNC:1033"]["label"] = "BDNF\x1b]0;owned\x07\x1b[2J"
+    import contextlib
+
+    from nibs_graph.queries.hubs import hubs
+    from nibs_graph.queries.paths import paths
+    from nibs_graph.render import print_hubs, print_paths
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        print_hubs(G, hubs(G))
+        print_paths(G, paths(G, "iTBS", "mTOR"))
+    text = out.getvalue()
+    assert "\x1b" not in text and "\x07" not in text
+    assert "BDNF\\x1b]0;owned\\x07\\x1b[2J" in text
