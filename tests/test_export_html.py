@@ -284,3 +284,12 @@ def test_cli_path_view_takes_the_filters_of_nibs_graph_path(runner, tmp_path: Pa
     assert result.exit_code == 1 and "no path from cTBS to CREB" in result.stderr
     result = runner.invoke(app, ["export", "html", str(out), *T, "--path", "iTBS", "BDNF", "--species", "dgo"])
     assert result.exit_code == 2 and "--species 'dgo' is not allowed" in result.stderr
+
+
+def test_tooltip_says_human_tissue_not_human_twice() -> None:
+    from nibs_graph.export.html import _evidence_line
+
+    line = _evidence_line(
+        {"finding_id": "x-f01", "citation": "Wang et al., 2011", "species": "human", "setting": "human"}
+    )
+    assert line == "Wang et al., 2011 · human · human tissue"

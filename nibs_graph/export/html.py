@@ -363,7 +363,10 @@ def _evidence_line(record: dict[str, Any]) -> str:
         parts = [f"{record.get('citation') or record.get('study_id')}"]
         for key in ("species", "setting", "measure", "region", "time_point"):
             if record.get(key):
-                parts.append(str(record[key]).replace("|", ", "))
+                values = str(record[key]).split("|")
+                if key == "setting":  # "human · human" would say nothing: the setting is human tissue
+                    values = ["human tissue" if v == "human" else v for v in values]
+                parts.append(", ".join(values))
         if record.get("doi"):
             parts.append(f"doi:{record['doi']}")
         return " · ".join(parts)
