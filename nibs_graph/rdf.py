@@ -27,6 +27,7 @@ from .extensions import vocabulary_of
 from .namespaces import DATA, NIBS, PREFIXES, RDF_PREFIXES, expand
 from .paths import ontology_dir
 from .records import EvidenceBase, Finding, Protocol, Source, Study
+from .regions import ground
 
 if TYPE_CHECKING:
     from rdflib import Graph, URIRef
@@ -398,8 +399,9 @@ def _add_finding(
     for key, value in (("timePoint", f.time_point), ("region", f.region), ("context", f.context)):
         if value:
             add((node, n(key), lit(value)))
-    if f.region_id:
-        add((node, n("regionEntity"), iri(f.region_id)))
+    region = f.region_id or ground(f.region)  # an atlas name of nibs_graph.regions is grounded to its UBERON term
+    if region:
+        add((node, n("regionEntity"), iri(region)))
     if f.notes:
         add((node, RDFS.comment, lit(f.notes)))
     for other in f.conflict:

@@ -26,6 +26,7 @@ from . import vocab
 from .errors import DataValidationError, Problem
 from .extensions import BUILTIN, Vocabulary, build_vocabulary, vocabulary_of
 from .records import Entity, EvidenceBase, Finding, Link, Protocol, Source, Study, Term
+from .regions import UBERON_CURIE
 from .release import release_name
 from .schema import FILES, LEGACY_DEFAULTS, REQUIRED_FILES, Column, choices_of
 
@@ -55,6 +56,9 @@ DEFAULT_SOURCE = Source(
     date=None,
     notes=None,
 )
+
+#: What ``region_id`` allows.
+REGION_ALLOWED = "an UBERON: CURIE (UBERON: and 7 digits, e.g. UBERON:0002421)"
 
 _RECORD_TYPES: dict[str, type] = {
     "sources.csv": Source,
@@ -509,8 +513,8 @@ def _check_references(
                 )
         if f.target_id not in base.entities:
             unknown("findings.csv", fid, "target_id", f.target_id, "entities.csv")
-        if f.region_id is not None and not f.region_id.startswith("UBERON:"):
-            problems.append(Problem(file, line, "region_id", f.region_id, "an UBERON: CURIE"))
+        if f.region_id is not None and not UBERON_CURIE.match(f.region_id):
+            problems.append(Problem(file, line, "region_id", f.region_id, REGION_ALLOWED))
         for other in f.conflict:
             if other not in base.findings:
                 unknown("findings.csv", fid, "conflict", other, "findings.csv")

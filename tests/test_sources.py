@@ -96,6 +96,9 @@ def test_studies_from_another_review_and_from_curation_are_queried() -> None:
     ]
     assert result.paths[0].hops[0].evidence[0]["species"] == "cynomolgus macaque"
     assert {r["origin"] for r in evidence(G, "iTBS", "BDNF")} == {"tinyreview"}
+    from nibs_graph.summary import graph_info
+
+    assert graph_info(G)["studies_by_source"] == {"curation-2026-11": 1, "otherreview": 1, "tinyreview": 2}
 
 
 @pytest.mark.parametrize(

@@ -48,10 +48,12 @@ from ..rdf import (
     study_iri,
 )
 from ..records import Entity, EvidenceBase, Link, Protocol, Source, Study
+from ..regions import UBERON_CURIE, ground
 from ..release import release_name
 from ..schema import FILES, Column
 from ..validate import (
     DEFAULT_SOURCE,
+    REGION_ALLOWED,
     _check_references,
     _decode,
     _read_file,
@@ -542,8 +544,9 @@ class _FindingWriter:
         for key, column in (("timePoint", "time_point"), ("region", "region"), ("context", "context")):
             if f[column]:
                 out.append(f"{node} {p[key]} {_lit(f[column])} .\n")
-        if f["region_id"]:
-            out.append(f"{node} {p['regionEntity']} {_iri(f['region_id'])} .\n")
+        region = f["region_id"] or ground(f["region"])
+        if region:
+            out.append(f"{node} {p['regionEntity']} {_iri(region)} .\n")
         if f["notes"]:
             out.append(f"{node} {_COMMENT} {_lit(f['notes'])} .\n")
         out.extend(f"{node} {p['conflictsWith']} <{DATA}finding/{other}> .\n" for other in f["conflict"])
@@ -769,10 +772,8 @@ def stream_ntriples(
                     unknown(order, line, "target_id", f["target_id"], "entities.csv")
                     ok = False
                 region_id = f["region_id"]
-                if region_id is not None and not region_id.startswith("UBERON:"):
-                    reference_problems.append(
-                        (order, 0, Problem(label, line, "region_id", region_id, "an UBERON: CURIE"))
-                    )
+                if region_id is not None and not UBERON_CURIE.match(region_id):
+                    reference_problems.append((order, 0, Problem(label, line, "region_id", region_id, REGION_ALLOWED)))
                     ok = False
                 conflicts.extend((order, fid, line, other) for other in f["conflict"])
                 if ok and not finding_problems and not duplicates:
