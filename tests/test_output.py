@@ -266,3 +266,15 @@ def test_terminal_escape_sequences_in_labels_are_shown_not_obeyed(runner, tmp_pa
     text = out.getvalue()
     assert "\x1b" not in text and "\x07" not in text
     assert "BDNF\\x1b]0;owned\\x07\\x1b[2J" in text
+
+
+def test_validate_writes_its_problems_as_csv(runner) -> None:  # type: ignore[no-untyped-def]
+    from .conftest import INVALID
+
+    result = runner.invoke(app, ["validate", "--data", str(INVALID / "unknown_direction"), "--format", "csv"])
+    assert result.exit_code == 2
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(rows[0]) == ["file", "line", "column", "value", "allowed", "message"]
+    assert rows[0]["column"] == "direction" and rows[0]["value"] == "up" and rows[0]["line"] == "2"
+    ok = runner.invoke(app, ["validate", "--format", "tsv"])
+    assert ok.exit_code == 0 and ok.stdout.startswith("what\tcount\n") and "findings\t272" in ok.stdout
