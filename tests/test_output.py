@@ -278,3 +278,28 @@ def test_validate_writes_its_problems_as_csv(runner) -> None:  # type: ignore[no
     assert rows[0]["column"] == "direction" and rows[0]["value"] == "up" and rows[0]["line"] == "2"
     ok = runner.invoke(app, ["validate", "--format", "tsv"])
     assert ok.exit_code == 0 and ok.stdout.startswith("what\tcount\n") and "findings\t272" in ok.stdout
+
+
+DOCUMENTED_CSV = {
+    "path": ["path", "iTBS", "mTOR"],
+    "hubs": ["hubs"],
+    "diverge": ["diverge", "BDNF"],
+    "evidence": ["evidence", "iTBS", "mTOR"],
+    "gaps": ["gaps"],
+    "info": ["info"],
+    "protocols": ["protocols", "BDNF"],
+    "synthesis": ["synthesis", "BDNF", "--by", "technique"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(DOCUMENTED_CSV))
+def test_csv_headers_are_documented(runner, command: str) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    from .conftest import ROOT
+
+    doc = (ROOT / "docs" / "json.md").read_text(encoding="utf-8")
+    row = next(line for line in doc.splitlines() if line.startswith(f"| `{command}` |"))
+    documented = re.findall(r"`([^`]*)` \|$", row)[0].split(", ")
+    real = runner.invoke(app, [*DOCUMENTED_CSV[command], "--format", "csv"]).stdout.splitlines()[0].split(",")
+    assert documented == real
