@@ -567,8 +567,10 @@ def diff_bases(
 def resolve_version(spec: str, *, relative_to: Path | None = None) -> Iterator[tuple[Path, str]]:
     """A folder for ``spec``: the folder itself, or the data folder at a git revision (``REV`` or ``REV:PATH``).
 
-    For a revision, the evidence base files of ``PATH`` (default: the path of ``relative_to`` inside its git work
-    tree, else ``data``) at ``REV`` are written to a temporary folder with ``git show``, which is removed on exit.
+    ``REV`` may also be a release name of ``releases.csv`` (``2025.1``) that is not a git revision: the newest
+    commit whose data folder has the data version recorded for that release. For a revision, the evidence base
+    files of ``PATH`` (default: the path of ``relative_to`` inside its git work tree, else ``data``) at ``REV`` are
+    written to a temporary folder with ``git show``, which is removed on exit.
     Nothing from the revision is executed. Yields ``(folder, label)``.
 
     Raises
@@ -589,23 +591,55 @@ def resolve_version(spec: str, *, relative_to: Path | None = None) -> Iterator[t
         inner = default_inner
     inner = inner.strip("/") or "."
     commit = _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    label = f"{rev}:{inner}"
+    if rev and commit is None:  # a release name of releases.csv: the newest commit holding that data version
+        commit = _release_commit(root, inner, rev, relative_to)
+        label = f"release {rev} ({(commit or '')[:10]}:{inner})"
     if not rev or commit is None:
-        raise NibsGraphError(f"{spec!r} is neither a folder nor a git revision of {root}")
+        raise NibsGraphError(f"{spec!r} is neither a folder, a git revision nor a release of {root}")
     with tempfile.TemporaryDirectory(prefix="nibs-graph-diff-") as tmp:
         folder = Path(tmp)
-        written = 0
-        for name in _REVISION_FILES:
-            blob = f"{commit.strip()}:{name if inner == '.' else inner + '/' + name}"
-            content = _git_bytes(root, "show", blob)
-            if content is None:
-                continue
-            target = folder / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-            written += 1
-        if written == 0:
+        if _write_revision(root, commit.strip(), inner, folder) == 0:
             raise NibsGraphError(f"git revision {rev!r} has no evidence base in {inner!r}")
-        yield folder, f"{rev}:{inner}"
+        yield folder, label
+
+
+def _write_revision(root: Path, commit: str, inner: str, folder: Path) -> int:
+    """Write the evidence base files of ``inner`` at ``commit`` into ``folder`` (with ``git show``); how many."""
+    written = 0
+    for name in _REVISION_FILES:
+        content = _git_bytes(root, "show", f"{commit}:{name if inner == '.' else inner + '/' + name}")
+        if content is None:
+            continue
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+        written += 1
+    return written
+
+
+def _release_commit(root: Path, inner: str, name: str, relative_to: Path | None) -> str | None:
+    """The newest commit whose data folder has the data version ``releases.csv`` records for release ``name``.
+
+    The release record is read from ``relative_to`` (the other folder of the comparison), else from ``inner`` in the
+    work tree. Commits that touched ``inner`` are tried newest first (at most 200).
+    """
+    from .release import releases
+    from .validate import data_version
+
+    folder = relative_to if relative_to is not None and relative_to.is_dir() else root / inner
+    try:
+        wanted = next((r.data_version for r in releases(folder) if r.name == name), None)
+    except NibsGraphError:
+        return None
+    if wanted is None:
+        return None
+    log = _git(root, "log", "--format=%H", "-n", "200", "--", inner)
+    for commit in (log or "").split():
+        with tempfile.TemporaryDirectory(prefix="nibs-graph-release-") as tmp:
+            if _write_revision(root, commit, inner, Path(tmp)) and data_version(Path(tmp)) == wanted:
+                return commit
+    return None
 
 
 def _repository(relative_to: Path | None) -> tuple[Path | None, str]:

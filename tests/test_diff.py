@@ -187,8 +187,17 @@ def test_a_folder_against_a_git_revision(tmp_path: Path, runner, monkeypatch: py
     assert [(r["id"], r["status"]) for r in data["records"]] == [("alpha2020-f01", "removed")]
     result = runner.invoke(app, ["diff", "HEAD:data", str(repo / "data")])
     assert result.exit_code == 0
+    # a release name that is not a tag: the newest commit whose data has the version releases.csv records
+    (repo / "data" / "releases.csv").write_text(
+        "release,date,data_version,studies,findings,summary\n2024.9,2026-01-01,c422ba50a98d8bf0,2,7,tiny\n"
+    )
+    result = runner.invoke(app, ["diff", "2024.9", "data", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["old"]["label"].startswith("release 2024.9 (") and data["old"]["data_version"] == "c422ba50a98d8bf0"
+    assert [(r["id"], r["status"]) for r in data["records"]] == [("alpha2020-f01", "removed")]
     result = runner.invoke(app, ["diff", "no-such-rev", "data"])
-    assert result.exit_code == 2 and "neither a folder nor a git revision" in result.stderr
+    assert result.exit_code == 2 and "neither a folder, a git revision nor a release" in result.stderr
     result = runner.invoke(app, ["diff", "HEAD:elsewhere", "data"])
     assert result.exit_code == 2 and "has no evidence base in 'elsewhere'" in result.stderr
 
