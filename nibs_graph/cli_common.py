@@ -118,6 +118,9 @@ def missing_extra(exc: BaseException) -> str | None:
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print ``message`` to standard error and exit with ``code``."""
+    from .terminal import printable
+
+    message = printable(message)  # a label or column name from the data never drives the terminal
     typer.echo(f"Error: {message}" if code == 2 else message, err=True)
     raise typer.Exit(code)
 

@@ -28,9 +28,11 @@ _SETTING_SHOWN = {"human": "human tissue"}
 
 def _console() -> Console:
     """A console that fits a terminal; output to a file or a pipe is laid out for ``COLUMNS`` (default 100)."""
-    console = Console(highlight=False, soft_wrap=False)
+    from .terminal import safe_console
+
+    console = safe_console(highlight=False, soft_wrap=False)
     if not console.is_terminal:
-        console = Console(highlight=False, soft_wrap=False, width=output_width(False, 0))
+        console = safe_console(highlight=False, soft_wrap=False, width=output_width(False, 0))
     return console
 
 

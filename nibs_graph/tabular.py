@@ -245,11 +245,12 @@ def _blocks(table: Tabular, width: int) -> list[str]:
 
 def render_text(table: Tabular, width: int) -> str:
     """``table`` laid out for ``width`` characters: a box table if it fits, else one block per record."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(
+    from .terminal import safe_console
+
+    console = safe_console(
         file=io.StringIO(), width=width, highlight=False, soft_wrap=False, color_system=None, force_terminal=False
     )
     _print(console, table, Table, Text)
@@ -291,12 +292,13 @@ def emit(table: Tabular, fmt: str = "table") -> None:
     if fmt in {"csv", "tsv"}:
         sys.stdout.write(to_delimited(table, "," if fmt == "csv" else "\t"))
         return
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(highlight=False, soft_wrap=False)
+    from .terminal import safe_console
+
+    console = safe_console(highlight=False, soft_wrap=False)
     width = output_width(console.is_terminal, console.width)
     if not console.is_terminal:
-        console = Console(highlight=False, soft_wrap=False, width=width)
+        console = safe_console(highlight=False, soft_wrap=False, width=width)
     _print(console, table, Table, Text)

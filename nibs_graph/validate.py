@@ -17,12 +17,14 @@ import difflib
 import hashlib
 import io
 import re
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
 from . import vocab
+from .datafile import CONTROL_CHARACTERS, control_problem, read_data_file
 from .errors import DataValidationError, Problem
 from .extensions import BUILTIN, Vocabulary, build_vocabulary, vocabulary_of
 from .records import Entity, EvidenceBase, Finding, Link, Protocol, Source, Study, Term
@@ -34,8 +36,10 @@ __all__ = [
     "DEFAULT_SOURCE",
     "data_version",
     "declared_vocabulary",
+    "file_problem",
     "file_sources",
     "finish_problems",
+    "header_problems",
     "read_evidence_base",
 ]
 
@@ -90,7 +94,8 @@ def data_version(data_dir: Path, layers: Iterable[str] = ()) -> str:
         if name not in REQUIRED_FILES and not path.exists():
             continue  # a folder made before the optional file existed keeps its version
         digest.update(name.encode())
-        digest.update(path.read_bytes() if path.exists() else b"<missing>")
+        content, reason = read_data_file(data_dir, name)  # a folder, link outside, FIFO ... is never read
+        digest.update(content if content is not None else f"<{reason}>".encode())
     return digest.hexdigest()[:16]
 
 
@@ -142,6 +147,53 @@ def _decode(label: str, raw: bytes, problems: list[Problem]) -> str:
         return raw.decode("utf-8", errors="replace")  # go on, so that later problems are reported too
 
 
+#: At most this many unknown or duplicate columns are reported one by one (the rest are counted).
+MAX_COLUMN_PROBLEMS = 20
+
+
+def header_problems(
+    label: str, header: list[str], spec: dict[str, Column], problems: list[Problem], optional: Collection[str] = ()
+) -> bool:
+    """Report missing, unknown and duplicate columns (in time linear in the header's width); True if any
+    required column is missing (``optional``: columns that may be missing, as they take a default).
+
+    >>> from nibs_graph.schema import FILES
+    >>> found = []
+    >>> header_problems("f.csv", ["x"] * 1_000_000, FILES["pathways.csv"], found)
+    True
+    >>> [p.message for p in found if p.column == "x"]
+    ['unknown column', 'duplicate column']
+    """
+    present = set(header)
+    missing = [name for name in spec if name not in present and name not in optional]
+    for name in missing:
+        problems.append(
+            Problem(
+                label, 1, name, None, "the columns " + ", ".join(spec), "required column is missing from the header"
+            )
+        )
+    counts = Counter(header)
+    unknown = [name for name in counts if name not in spec]
+    duplicated = [name for name, count in counts.items() if count > 1]
+    for names, allowed, message in (
+        (unknown, "the columns " + ", ".join(spec), "unknown column"),
+        (duplicated, "each column once", "duplicate column"),
+    ):
+        for name in names[:MAX_COLUMN_PROBLEMS]:
+            problems.append(Problem(label, 1, name, name, allowed, message))
+        if len(names) > MAX_COLUMN_PROBLEMS:
+            more = len(names) - MAX_COLUMN_PROBLEMS
+            problems.append(Problem(label, 1, None, None, allowed, f"and {more:,} more columns: {message}"))
+    return bool(missing)
+
+
+def file_problem(label: str, reason: str | None, all_sources: Iterable[str]) -> Problem:
+    """The problem for a data file that cannot be read (missing, a folder, a link outside the folder ...)."""
+    if reason == "file is missing":
+        return Problem(label, None, None, None, "the files " + ", ".join(all_sources), "file is missing")
+    return Problem(label, None, None, None, "a readable regular file inside the data folder", str(reason))
+
+
 def _read_rows(
     label: str,
     text: str,
@@ -168,20 +220,9 @@ def _read_rows(
         return rows
     header = [h.strip() for h in header]
     filled = {name: value for name, value in (defaults or {}).items() if name not in header}
-    missing = [name for name in spec if name not in header and name not in filled]
-    for name in missing:
-        problems.append(
-            Problem(
-                label, 1, name, None, "the columns " + ", ".join(spec), "required column is missing from the header"
-            )
-        )
-    for name in header:
-        if name not in spec:
-            problems.append(Problem(label, 1, name, name, "the columns " + ", ".join(spec), "unknown column"))
-    for name in {h for h in header if header.count(h) > 1}:
-        problems.append(Problem(label, 1, name, name, "each column once", "duplicate column"))
-    if missing:
+    if header_problems(label, header, spec, problems, optional=filled):
         return rows
+    controls = CONTROL_CHARACTERS.search(text) is not None  # cells are checked one by one only if needed
     last_line = 1
     while True:
         line = last_line + 1
@@ -223,6 +264,10 @@ def _read_rows(
                     )
                     ok = False
                 row[name] = column.read("")
+                continue
+            if controls and (why := control_problem(cell)):
+                problems.append(Problem(label, line, name, cell, "text without control characters", why))
+                ok = False
                 continue
             try:
                 row[name] = column.read(cell)
@@ -271,13 +316,13 @@ def _read_file(
 
     ``spec`` replaces the file's column specification (the lists extended by ``vocabulary.csv``).
     """
-    path = data_dir / name
-    label = str(path)
-    if not path.is_file():
-        problems.append(Problem(label, None, None, None, "the files " + ", ".join(all_sources), "file is missing"))
+    label = str(data_dir / name)
+    content, reason = read_data_file(data_dir, name)
+    if content is None:
+        problems.append(file_problem(label, reason, all_sources))
         unusable.add(spec_name)
         return
-    text = _decode(label, path.read_bytes(), problems)
+    text = _decode(label, content, problems)
     before = len(problems)
     defaults = None if (data_dir / "sources.csv").exists() else LEGACY_DEFAULTS.get(spec_name)
     columns = spec if spec is not None else FILES[spec_name]
@@ -604,10 +649,13 @@ def _references_of_rejected_rows(
 ) -> list[Problem]:
     label = str(path)
     bad_cells = {(p.line, p.column) for p in problems if p.file == label and p.line and p.line > 1 and p.column}
-    if not bad_cells or not path.is_file():
+    if not bad_cells:
+        return []
+    content, _ = read_data_file(path.parent, path.name)  # refused files were reported already
+    if content is None:
         return []
     bad_lines = {line for line, _ in bad_cells}
-    raw = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
+    raw = content.removeprefix(b"\xef\xbb\xbf")
     reader = csv.reader(io.StringIO(raw.decode("utf-8", errors="replace"), newline=""), strict=True)
     found: list[Problem] = []
     try:

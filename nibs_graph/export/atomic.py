@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from ..datafile import special_kind
 from ..errors import ExportError
 
 __all__ = ["STDOUT", "Content", "check_target", "clean_stale_temp_files", "is_stdout", "write_atomic"]
@@ -44,14 +45,6 @@ STDOUT = "-"
 
 #: ``.<name>.<pid>-<random>.tmp``: the pid lets a later write tell a dead writer's leftover from a live one's file.
 _TEMP_RE = re.compile(r"^\..+\.(?P<pid>[0-9]+)-[0-9a-f]{12}\.tmp$")
-
-_KINDS = (
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISFIFO, "a FIFO (named pipe)"),
-    (stat.S_ISSOCK, "a socket"),
-    (stat.S_ISDIR, "a folder"),
-)
 
 
 def is_stdout(path: Path | str) -> bool:
@@ -166,10 +159,10 @@ def _resolve_target(target: Path, follow_symlinks: bool = True) -> Path:
         raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
     if stat.S_ISLNK(info.st_mode):
         return target  # not followed: the rename replaces the link itself
-    for test, kind in _KINDS:
-        if test(info.st_mode):
-            hint = "" if kind == "a folder" else "; to write to standard output give - as the file name"
-            raise ExportError(f"cannot write {target}: it is {kind}, not a regular file (left untouched){hint}")
+    kind = special_kind(info.st_mode)
+    if kind is not None:
+        hint = "" if kind == "a folder" else "; to write to standard output give - as the file name"
+        raise ExportError(f"cannot write {target}: it is {kind}, not a regular file (left untouched){hint}")
     return target
 
 

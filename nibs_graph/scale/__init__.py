@@ -82,7 +82,11 @@ def choose_engine(folder: Path, engine: str = "auto") -> str:
         if importlib.util.find_spec("pyoxigraph") is None:
             raise NibsGraphError("engine 'oxigraph' needs pyoxigraph: pip install 'nibs-graph[scale]'")
         return engine
-    findings = folder / "findings.csv"
+    from ..datafile import data_file
+
+    findings, _ = data_file(folder, "findings.csv")  # never a folder, a FIFO or a link out of the folder
+    if findings is None:
+        return "memory"
     try:
         size = findings.stat().st_size
     except OSError:

@@ -33,6 +33,7 @@ from typing import IO, Any, BinaryIO
 from typing import Protocol as _Protocol
 
 from .. import vocab
+from ..datafile import CONTROL_CHARACTERS, control_problem, data_file
 from ..errors import DataValidationError, Problem
 from ..extensions import BUILTIN, Vocabulary
 from ..namespaces import DATA, NIBS, RDF_PREFIXES, expand
@@ -59,8 +60,10 @@ from ..validate import (
     _read_file,
     data_version,
     declared_vocabulary,
+    file_problem,
     file_sources,
     finish_problems,
+    header_problems,
 )
 from ..vocab import Technique
 
@@ -160,8 +163,10 @@ def ontology_ntriples() -> bytes:
     return data
 
 
-def _open_text(path: Path, label: str, problems: list[Problem]) -> IO[str]:
-    """The file as text: streamed when it is clean UTF-8, else decoded whole to report as the validator does."""
+def _open_text(path: Path, label: str, problems: list[Problem]) -> tuple[IO[str], bool]:
+    """The file as text (streamed when it is clean UTF-8, else decoded whole to report as the validator does),
+    and whether it holds a control character anywhere (then its cells are checked one by one)."""
+    controls = False
     with path.open("rb") as handle:
         clean = handle.read(3) != _BOM
         if clean:
@@ -169,17 +174,24 @@ def _open_text(path: Path, label: str, problems: list[Problem]) -> IO[str]:
             decoder = codecs.getincrementaldecoder("utf-8")()
             try:
                 while chunk := handle.read(1 << 22):
-                    decoder.decode(chunk)
+                    controls = controls or CONTROL_CHARACTERS.search(decoder.decode(chunk)) is not None
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError:
                 clean = False
     if clean:
-        return path.open(encoding="utf-8", newline="")
-    return io.StringIO(_decode(label, path.read_bytes(), problems), newline="")
+        return path.open(encoding="utf-8", newline=""), controls
+    text = _decode(label, path.read_bytes(), problems)
+    return io.StringIO(text, newline=""), CONTROL_CHARACTERS.search(text) is not None
 
 
 def _iter_rows(
-    label: str, handle: IO[str], spec: dict[str, Column], problems: list[Problem], key: str, rejected: set[str]
+    label: str,
+    handle: IO[str],
+    spec: dict[str, Column],
+    problems: list[Problem],
+    key: str,
+    rejected: set[str],
+    controls: bool = True,
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield (line, parsed row) pairs; the streaming twin of ``nibs_graph.validate._read_rows`` (same problems)."""
     reader = csv.reader(handle, strict=True)
@@ -192,19 +204,7 @@ def _iter_rows(
         problems.append(Problem(label, 1, None, None, "RFC 4180 CSV", f"unreadable header ({exc})"))
         return
     header = [h.strip() for h in header]
-    missing = [name for name in spec if name not in header]
-    for name in missing:
-        problems.append(
-            Problem(
-                label, 1, name, None, "the columns " + ", ".join(spec), "required column is missing from the header"
-            )
-        )
-    for name in header:
-        if name not in spec:
-            problems.append(Problem(label, 1, name, name, "the columns " + ", ".join(spec), "unknown column"))
-    for name in {h for h in header if header.count(h) > 1}:
-        problems.append(Problem(label, 1, name, name, "each column once", "duplicate column"))
-    if missing:
+    if header_problems(label, header, spec, problems):
         return
     # (name, column, parse-when-not-empty) per position; None for a column the spec does not know
     plan: list[tuple[str, Column, Any] | None] = []
@@ -259,6 +259,10 @@ def _iter_rows(
                     )
                     ok = False
                 row[name] = () if column.is_list else None
+                continue
+            if controls and (why := control_problem(cell)):
+                problems.append(Problem(label, line, name, cell, "text without control characters", why))
+                ok = False
                 continue
             try:
                 row[name] = parse(cell)
@@ -709,14 +713,17 @@ def stream_ntriples(
             )
         )
 
-    if not path.is_file():
-        finding_problems.append(Problem(label, None, None, None, "the files " + ", ".join(sources), "file is missing"))
+    readable, reason = data_file(data_dir, "findings.csv")
+    if readable is None:
+        finding_problems.append(file_problem(label, reason, sources))
         unusable.add("findings.csv")
     else:
-        with _open_text(path, label, finding_problems) as handle:
+        text, controls = _open_text(readable, label, finding_problems)
+        with text as handle:
             before = len(finding_problems)
             spec = vocabulary.files()["findings.csv"]
-            for line, f in _iter_rows(label, handle, spec, finding_problems, "finding_id", rejected_findings):
+            rows = _iter_rows(label, handle, spec, finding_problems, "finding_id", rejected_findings, controls)
+            for line, f in rows:
                 fid = f["finding_id"]
                 first = seen.get(fid)
                 if first is not None:  # reported after the file's cell problems, as read_evidence_base does
