@@ -22,9 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import vocab
-from .errors import GraphFileError
 from .extensions import vocabulary_of
-from .namespaces import DATA, NIBS, PREFIXES, RDF_PREFIXES, expand
+from .namespaces import DATA, NIBS, PREFIXES, RDF_PREFIXES, doi_iri, expand
 from .paths import ontology_dir
 from .records import EvidenceBase, Finding, Protocol, Source, Study
 from .regions import ground
@@ -84,7 +83,7 @@ def entity_class(entity_type: str) -> str:
 def study_iri(study: Study) -> str:
     """A study's IRI: its DOI where verified, else an IRI in the project's data namespace."""
     if study.doi and study.doi_status == "verified":
-        return "https://doi.org/" + study.doi
+        return doi_iri(study.doi)  # percent-encoded where an IRI needs it (a SICI DOI holds < and >)
     return f"{DATA}study/{study.study_id}"
 
 
@@ -418,18 +417,17 @@ def read_graph(path: Path | str) -> Graph:
     Raises
     ------
     GraphFileError
-        When the file is missing or does not parse; the message names the file and the parser's complaint.
+        When the file is missing or does not parse, or is refused by :mod:`nibs_graph.graphfile` (a JSON-LD
+        context that is not inline, an XML entity declaration, a limit passed); the message names the file and
+        the reason.
     """
     from rdflib import Graph
     from rdflib.util import guess_format
 
+    from .graphfile import parse_graph, read_graph_bytes
+
     path = Path(path)
-    if not path.is_file():
-        raise GraphFileError(f"{path}: no such file")
+    data = read_graph_bytes(path)  # a regular file within the size limit
     fmt = guess_format(str(path)) or "turtle"
-    g = bind_prefixes(Graph())
-    try:
-        g.parse(path, format=fmt)
-    except Exception as exc:  # rdflib raises many unrelated types for syntax errors
-        raise GraphFileError(f"{path}: not a readable {fmt} graph: {exc}") from None
-    return g
+    # checked before rdflib sees it (no remote or file @context, no XML entities, prefix/nesting/list limits)
+    return parse_graph(bind_prefixes(Graph()), data, fmt, str(path), public_id=path.resolve().as_uri())

@@ -668,12 +668,13 @@ class RemoteStore(Store):
         }.get(ctype)
         if fmt is None:
             raise StoreError(f"the SPARQL endpoint {self.url} answered a graph query with {ctype or 'no type'}")
-        graph = bind_prefixes(Graph())
-        try:
-            graph.parse(data=body, format=fmt)
-        except Exception as exc:  # rdflib's parsers raise many types
-            raise StoreError(f"the SPARQL endpoint {self.url} sent an unreadable {fmt} graph: {exc}") from None
-        return graph
+        from ..errors import GraphFileError
+        from ..graphfile import parse_graph
+
+        try:  # checked first: no remote context, no XML entities, the size/prefix/nesting/list limits
+            return parse_graph(bind_prefixes(Graph()), body, fmt, f"the graph sent by {self.url}")
+        except GraphFileError as exc:
+            raise StoreError(f"the SPARQL endpoint {self.url} sent an unusable {fmt} graph: {exc}") from None
 
 
 # ---------------------------------------------------------------------------------------------- opening
