@@ -13,7 +13,9 @@ CURIEs.
 
 from __future__ import annotations
 
-__all__ = ["DATA", "ENTITY", "NIBS", "PREFIXES", "compress", "expand"]
+import re
+
+__all__ = ["DATA", "ENTITY", "NIBS", "PREFIXES", "compress", "doi_iri", "expand", "iri_part"]
 
 NIBS = "https://w3id.org/nibs-graph/ontology#"
 DATA = "https://w3id.org/nibs-graph/data/"
@@ -59,16 +61,57 @@ RDF_PREFIXES: dict[str, str] = {
 _BY_LENGTH = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
 
 
+# Characters an IRI path may hold as they are (RFC 3987 ipchar and "/"): unreserved, sub-delims, ":", "@", and
+# non-ASCII "ucschar"; everything else (space, <>"{}|\^`, "?", "#", controls, private use) is percent-encoded.
+_NOT_IN_IRI = re.compile(
+    r"[^A-Za-z0-9\-._~!$&'()*+,;=:@/%\u00A0-\uD7FF\uF900-\uFDCF\uFDF0-\uFFEF\U00010000-\U0001FFFD"
+    r"\U00020000-\U0002FFFD\U00030000-\U0003FFFD\U00040000-\U000DFFFD\U000E1000-\U000EFFFD]"
+    r"|%(?![0-9A-Fa-f]{2})"
+)
+_NOT_IN_IRI_OR_PERCENT = re.compile(_NOT_IN_IRI.pattern + "|%")
+
+
+def _percent(match: re.Match[str]) -> str:
+    return "".join(f"%{byte:02X}" for byte in match.group().encode("utf-8"))
+
+
+def iri_part(text: str, *, encode_percent: bool = False) -> str:
+    """``text`` made safe to append to an IRI: every character an IRI path cannot hold is percent-encoded (as
+    UTF-8). A ``%`` already starting a ``%XX`` escape is kept, unless ``encode_percent`` (a DOI's ``%`` is a
+    character of the name, so it becomes ``%25``).
+
+    >>> iri_part("a b<c>#d?e")
+    'a%20b%3Cc%3E%23d%3Fe'
+    >>> iri_part("(SICI)1097:4<503::AID>;2-H"), iri_part("50%25"), iri_part("50%25", encode_percent=True)
+    ('(SICI)1097:4%3C503::AID%3E;2-H', '50%25', '50%2525')
+    """
+    pattern = _NOT_IN_IRI_OR_PERCENT if encode_percent else _NOT_IN_IRI
+    return pattern.sub(_percent, text) if pattern.search(text) else text
+
+
+def doi_iri(doi: str) -> str:
+    """The ``https://doi.org/`` IRI of a DOI, encoded as the DOI Handbook asks (``%``, ``#``, ``?``, space and
+    every character an IRI cannot hold).
+
+    >>> doi_iri("10.1002/(SICI)1097-4636(199706)35:4<503::AID-JBM11>3.0.CO;2-H")
+    'https://doi.org/10.1002/(SICI)1097-4636(199706)35:4%3C503::AID-JBM11%3E3.0.CO;2-H'
+    """
+    return PREFIXES["doi"] + iri_part(doi, encode_percent=True)
+
+
 def expand(curie: str) -> str:
-    """Turn a CURIE into its IRI; raise ``ValueError`` for an unknown prefix.
+    """Turn a CURIE into its IRI (the local part percent-encoded where an IRI needs it, see :func:`iri_part`);
+    raise ``ValueError`` for an unknown prefix.
 
     >>> expand("FPLX:ERK")
     'https://identifiers.org/fplx:ERK'
+    >>> expand("nibsent:a<b>")
+    'https://w3id.org/nibs-graph/entity/a%3Cb%3E'
     """
     prefix, sep, local = curie.partition(":")
     if not sep or prefix not in PREFIXES:
         raise ValueError(f"{curie!r} is not a CURIE with a known prefix ({', '.join(PREFIXES)})")
-    return PREFIXES[prefix] + local
+    return PREFIXES[prefix] + iri_part(local)
 
 
 def compress(iri: str) -> str:

@@ -29,7 +29,9 @@ Parser = Callable[[str], Any]
 _ID = re.compile(r"^[a-z][a-z0-9_-]*$")
 _LINK_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 _CURIE = re.compile(r"^([A-Za-z][A-Za-z0-9_.]*):(\S+)$")
-_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+# DOI Handbook 2.2: "10." + registrant code (digits, optionally subdivided by "."), "/", then a suffix of printable
+# characters (any Unicode graphic character; whitespace and controls are not printable here).
+_DOI = re.compile(r"^10\.[0-9]+(?:\.[0-9]+)*/[^\s\x00-\x1f\x7f-\x9f]+$")
 _PMCID = re.compile(r"^PMC\d+$")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
@@ -87,8 +89,23 @@ def _curie(value: str) -> str:
 
 
 def _doi(value: str) -> str:
+    """A DOI by the DOI Handbook's syntax (any printable suffix: SICI DOIs with ``<>;()`` are valid).
+
+    >>> _doi("10.1002/(SICI)1097-4636(199706)35:4<503::AID-JBM11>3.0.CO;2-H")
+    '10.1002/(SICI)1097-4636(199706)35:4<503::AID-JBM11>3.0.CO;2-H'
+    >>> _doi("https://doi.org/10.1/x")
+    Traceback (most recent call last):
+    ...
+    ValueError: the DOI itself (10.<registrant>/<suffix>, as 10.3389/fneur.2018.00050), not a URL or doi: link
+    """
     if not _DOI.match(value):
-        raise ValueError("a DOI such as 10.3389/fneur.2018.00050")
+        if value.lower().startswith(("http:", "https:", "doi:")):
+            raise ValueError(
+                "the DOI itself (10.<registrant>/<suffix>, as 10.3389/fneur.2018.00050), not a URL or doi: link"
+            )
+        raise ValueError(
+            "a DOI: 10.<registrant digits>/<suffix of printable characters, no spaces>, as 10.3389/fneur.2018.00050"
+        )
     return value
 
 
