@@ -73,6 +73,20 @@ def require(available: bool, reason: str, env: str) -> None:
     pytest.skip(reason)
 
 
+def rapper() -> str:
+    """The path of Debian's ``rapper`` (raptor2-utils), the independent RDF parser; skip (or fail in CI) without it."""
+    import shutil
+
+    found = shutil.which("rapper")
+    require(
+        found is not None,
+        "Debian's raptor2-utils (rapper) is not installed; CI installs it",
+        "NIBS_GRAPH_REQUIRE_RAPPER",
+    )
+    assert found is not None
+    return found
+
+
 #: Markup planted in the XSS probe evidence base (see ``xss_dir``); a page must show it as text, never run it.
 XSS_LABEL = "<img src=x onerror=alert(1)>"
 XSS_NOTE = '<a href="javascript:window.__xss=1">href</a><script>window.__xss=1</script>'

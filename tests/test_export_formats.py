@@ -6,7 +6,6 @@ import io
 import json
 import os
 import random
-import shutil
 import stat
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from nibs_graph.export.atomic import write_atomic
 from nibs_graph.export.formats import export, graphml_graph, jsonld_context, to_cyjs, to_jsonld, to_ntriples, to_turtle
 from nibs_graph.namespaces import PREFIXES, RDF_PREFIXES
 
-from .conftest import SHIPPED, TINY, require
+from .conftest import SHIPPED, TINY, rapper
 
 T = ["--data", str(TINY)]
 ALL = ["ttl", "nt", "jsonld", "graphml", "cyjs"]
@@ -79,17 +78,10 @@ def test_turtle_escapes_strings_and_iris() -> None:
 
 
 def test_independent_parser_reads_the_turtle_export(tmp_path: Path, tiny_rdf: Graph) -> None:
-    rapper = shutil.which("rapper")
-    require(
-        rapper is not None,
-        "Debian's raptor2-utils (rapper) is not installed; CI installs it",
-        "NIBS_GRAPH_REQUIRE_RAPPER",
-    )
-    assert rapper is not None
     out = tmp_path / "tiny.ttl"
     export("ttl", out, data=TINY)
     result = subprocess.run(
-        [rapper, "-q", "-i", "turtle", "-o", "ntriples", str(out)], capture_output=True, check=False
+        [rapper(), "-q", "-i", "turtle", "-o", "ntriples", str(out)], capture_output=True, check=False
     )
     assert result.returncode == 0, result.stderr.decode()
     assert set(Graph().parse(data=result.stdout.decode("utf-8"), format="nt")) == set(tiny_rdf)

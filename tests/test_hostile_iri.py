@@ -17,7 +17,7 @@ import pytest
 
 from nibs_graph.cli import app
 
-from .conftest import TINY, require
+from .conftest import TINY, rapper
 
 SICI = "10.1002/(SICI)1097-4636(199706)35:4<503::AID-JBM11>3.0.CO;2-H"
 SICI_IRI = "https://doi.org/10.1002/(SICI)1097-4636(199706)35:4%3C503::AID-JBM11%3E3.0.CO;2-H"
@@ -47,14 +47,7 @@ def sici(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _rapper(path: Path, syntax: str) -> str:
-    rapper = shutil.which("rapper")
-    require(
-        rapper is not None,
-        "Debian's raptor2-utils (rapper) is not installed; CI installs it",
-        "NIBS_GRAPH_REQUIRE_RAPPER",
-    )
-    assert rapper is not None
-    done = subprocess.run([rapper, "-q", "-i", syntax, "-o", "ntriples", str(path)], capture_output=True)
+    done = subprocess.run([rapper(), "-q", "-i", syntax, "-o", "ntriples", str(path)], capture_output=True)
     assert done.returncode == 0, done.stderr.decode()
     return done.stdout.decode("utf-8")
 

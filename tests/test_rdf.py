@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from nibs_graph.namespaces import NIBS
 from nibs_graph.projection import project
 from nibs_graph.rdf import DIRECTION_PROPERTIES, RELATION_PROPERTIES, SETTING_TERMS
 
-from .conftest import ROOT, TINY, require
+from .conftest import ROOT, TINY, rapper
 
 ONTOLOGY = ROOT / "ontology" / "nibs.ttl"
 SHAPES = ROOT / "ontology" / "shapes.ttl"
@@ -60,14 +59,7 @@ def test_technique_hierarchy(ontology: Graph) -> None:
 
 @pytest.mark.parametrize("path", [ONTOLOGY, SHAPES])
 def test_independent_parser_reads_the_ontology(path: Path) -> None:
-    rapper = shutil.which("rapper")
-    require(
-        rapper is not None,
-        "Debian's raptor2-utils (rapper) is not installed; CI installs it",
-        "NIBS_GRAPH_REQUIRE_RAPPER",
-    )
-    assert rapper is not None
-    result = subprocess.run([rapper, "-i", "turtle", "-c", str(path)], capture_output=True, text=True, check=False)
+    result = subprocess.run([rapper(), "-i", "turtle", "-c", str(path)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert "returned" in result.stderr
 
