@@ -293,6 +293,8 @@ CASES: dict[str, tuple[str, str | None, str]] = {
     "technique_not_in_study": ("studies.csv", ",Table 3,iTBS,rats,", ",Table 3,cTBS,rats,"),
     "shared_name": ("entities.csv", "NTRK2|Ntrk2,", "NTRK2|Ntrk2|Bdnf,"),
     "self_link": ("pathways.csv", "L1,HGNC:1033,HGNC:8032,", "L1,HGNC:1033,HGNC:1033,"),
+    "control_character": ("entities.csv", "HGNC:1033,BDNF,", "HGNC:1033,BDNF\x1b[2J,"),
+    "doi_with_space": ("studies.csv", ",10.1234/alpha,", ",10.1234/al pha,"),
 }
 
 

@@ -173,3 +173,23 @@ def test_escape_sequences_in_a_graph_file_label_shown_as_symbols(runner, tmp_pat
             assert "BDNF␛]0;pwned" in result.stdout, (args, result.stdout)  # (Rich itself drops the BEL)
         for raw in ("\x1b", "\x07", "\x9b"):
             assert raw not in result.stdout, (args, raw)
+
+
+def test_errors_doc_shows_the_real_messages(runner, data: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The lines docs/errors.md shows for odd files are what `validate` prints."""
+    from .conftest import ROOT
+
+    doc = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    (data / "findings.csv").unlink()
+    (data / "findings.csv").mkdir()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("x\n")
+    (data / "entities.csv").unlink()
+    (data / "entities.csv").symlink_to(secret)
+    (data / "pathways.csv").unlink()
+    os.mkfifo(data / "pathways.csv")
+    result = runner.invoke(app, ["validate", "--data", str(data)])
+    lines = result.stderr.replace(f"{data}/", "data/").splitlines()[1:]
+    assert len(lines) == 3
+    for line in lines:
+        assert line in doc, line

@@ -207,3 +207,25 @@ def test_real_graphs_pass_the_checks(runner, tmp_path: Path, fmt: str, suffix: s
     result = runner.invoke(app, ["hubs", "--graph", str(graph), "-f", "json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["hubs"] == json.loads(expected.stdout)["hubs"]
+
+
+def test_errors_doc_shows_the_real_messages() -> None:
+    """The lines docs/errors.md shows for refused graph files and output files are what nibs-graph says."""
+    from nibs_graph.errors import ExportError
+    from nibs_graph.export.atomic import check_target
+
+    from .conftest import ROOT
+
+    doc = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    cases = [
+        (_jsonld("http://example.org/context.jsonld").encode(), "json-ld", "g.jsonld"),
+        (_XXE.encode(), "xml", "g.rdf"),
+        ("".join(f"@prefix p{i}: <http://example.org/{i}/> .\n" for i in range(1_001)).encode(), "turtle", "g.ttl"),
+    ]
+    for data, fmt, label in cases:
+        with pytest.raises(GraphFileError) as caught:
+            check_graph_text(data, fmt, label)
+        assert f"Error: {caught.value}" in doc
+    with pytest.raises(ExportError) as refused:
+        check_target("/dev/null")
+    assert f"Error: {refused.value}" in doc
