@@ -140,3 +140,26 @@ def test_signal_removes_temp_file(tmp_path: Path, signum: int) -> None:
             proc.wait()
     assert proc.returncode != 0
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_formula_cells_from_the_data_are_neutralised(runner, tmp_path: Path, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    """The query commands' CSV/TSV (the shared writer) defuse a label a spreadsheet would run as a formula."""
+    import csv
+    import io
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(TINY, data)
+    entities = data / "entities.csv"
+    formula = '=HYPERLINK("http://127.0.0.1:9/x","BDNF")'
+    entities.write_text(
+        entities.read_text().replace("HGNC:1033,BDNF,", f'HGNC:1033,"{formula.replace(chr(34), chr(34) * 2)}",')
+    )
+    assert runner.invoke(app, ["validate", "--data", str(data)]).exit_code == 0
+    result = runner.invoke(app, ["hubs", "--data", str(data), "--format", fmt])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.stdout), delimiter="," if fmt == "csv" else "\t"))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert "'" + formula in cells
+    assert not any(cell.startswith(("=", "+", "@")) for cell in cells)
