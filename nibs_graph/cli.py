@@ -7,7 +7,7 @@ Library errors become messages (exit 2), an empty answer says so (exit 1).
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import typer.core
@@ -26,8 +26,12 @@ from .cli_common import (
     graph_from_options,
     library_errors,
     show,
+    with_evidence_filter,
 )
 from .errors import NoResultError
+
+if TYPE_CHECKING:
+    from .queries.filters import EvidenceFilter
 
 __all__ = ["app", "main"]
 
@@ -62,18 +66,11 @@ def _root(
 
 
 @app.command()
+@with_evidence_filter
 def path(
     source: Annotated[str, typer.Argument(help="Technique (iTBS, TBS, anodal tDCS ...), protocol id or entity.")],
     target: Annotated[str, typer.Argument(help="Target entity (mTOR, BDNF, HGNC:1033 ...).")],
     max_hops: Annotated[int, typer.Option("--max-hops", min=1, max=8, help="Longest path considered.")] = 4,
-    species: Annotated[str | None, typer.Option("--species", help="Only effect evidence in this species.")] = None,
-    setting: Annotated[
-        str | None,
-        typer.Option("--setting", help="Only effect evidence in this setting (in vitro, ex vivo, in vivo, human)."),
-    ] = None,
-    min_studies: Annotated[
-        int, typer.Option("--min-studies", min=1, help="Minimum studies behind each effect hop.")
-    ] = 1,
     max_paths: Annotated[int, typer.Option("--max-paths", min=1, help="Paths shown (all are counted).")] = 20,
     data: DataOption = None,
     graph: GraphOption = None,
@@ -81,30 +78,14 @@ def path(
     store: StoreOption = None,
     endpoint: EndpointOption = None,
     fmt: FormatOption = OutputFormat.table,
+    evidence_filter: EvidenceFilter | None = None,
 ) -> None:
     """Paths from a technique to a molecule, each hop with its evidence and the path's sign."""
-    from . import vocab
     from .queries.paths import paths
 
     with library_errors():
-        if species is not None:
-            try:
-                species = vocab.species(species)
-            except ValueError as exc:
-                fail(f"--species {species!r} is not allowed; allowed: {exc}")
-        if setting is not None and setting not in vocab.SETTINGS:
-            fail(f"--setting {setting!r} is not allowed; allowed: {', '.join(vocab.SETTINGS)}")
         G = graph_from_options(data, graph, layer, store, endpoint)
-        result = paths(
-            G,
-            source,
-            target,
-            max_hops=max_hops,
-            species=species,
-            setting=setting,
-            min_studies=min_studies,
-            max_paths=max_paths,
-        )
+        result = paths(G, source, target, max_hops=max_hops, max_paths=max_paths, evidence_filter=evidence_filter)
         if fmt is OutputFormat.json:
             emit_json(result.to_dict(G))
         elif result.paths:
@@ -112,15 +93,13 @@ def path(
 
             print_paths(G, result, fmt=fmt.value)
         if not result.paths:
-            given = [f"--species {species}"] * bool(species) + [f"--setting {setting}"] * bool(setting)
-            given += [f"--min-studies {min_studies}"] * (min_studies > 1)
-            raise NoResultError(
-                f"no path from {G.nodes[result.source]['label']} to {G.nodes[result.target]['label']} "
-                f"within {max_hops} hops" + (f" with these filters ({', '.join(given)})" if given else "")
-            )
+            from .render import no_path_message
+
+            raise NoResultError(no_path_message(G, result, evidence_filter))
 
 
 @app.command()
+@with_evidence_filter
 def hubs(
     top: Annotated[int, typer.Option("--top", min=1, help="How many entities to show.")] = 15,
     min_techniques: Annotated[
@@ -139,19 +118,23 @@ def hubs(
     store: StoreOption = None,
     endpoint: EndpointOption = None,
     fmt: FormatOption = OutputFormat.table,
+    evidence_filter: EvidenceFilter | None = None,
 ) -> None:
     """Convergent hubs: molecules reached by the most techniques and studies (--null: tested against chance)."""
     from .queries.hubs import hubs as find_hubs
 
     with library_errors():
         G = graph_from_options(data, graph, layer, store, endpoint)
-        items = find_hubs(G, top=top, min_techniques=min_techniques, null=null, seed=seed)
+        items = find_hubs(
+            G, top=top, min_techniques=min_techniques, null=null, seed=seed, evidence_filter=evidence_filter
+        )
         if not items:
             raise NoResultError("no entity is reached by that many techniques")
         show(fmt, lambda: {"hubs": [h.to_dict() for h in items]}, "print_hubs", G, items)
 
 
 @app.command()
+@with_evidence_filter
 def diverge(
     hub: Annotated[str, typer.Argument(help="A hub entity, e.g. BDNF or TrkB.")],
     max_depth: Annotated[int, typer.Option("--max-depth", min=1, max=8, help="Signalling links below the hub.")] = 4,
@@ -164,43 +147,57 @@ def diverge(
     store: StoreOption = None,
     endpoint: EndpointOption = None,
     fmt: FormatOption = OutputFormat.table,
+    evidence_filter: EvidenceFilter | None = None,
 ) -> None:
     """Where the techniques that reach a hub part ways downstream."""
     from .queries.divergence import divergence
 
     with library_errors():
         G = graph_from_options(data, graph, layer, store, endpoint)
-        result = divergence(G, hub, max_depth=max_depth, same_study=same_study)
+        result = divergence(G, hub, max_depth=max_depth, same_study=same_study, evidence_filter=evidence_filter)
         if not result.techniques:
             raise NoResultError(f"no technique was observed to change {G.nodes[result.hub]['label']}")
         show(fmt, lambda: result.to_dict(G), "print_divergence", G, result)
 
 
 @app.command()
+@with_evidence_filter
 def contradictions(
     target: Annotated[str | None, typer.Option("--target", help="Only this entity.")] = None,
     opposite_only: Annotated[
         bool, typer.Option("--opposite-only", help="Only up vs down, not change vs no change.")
     ] = False,
+    category: Annotated[
+        str | None,
+        typer.Option(
+            "--category",
+            help="Only pairs of studies of this category: unexplained, between_studies, within_study, "
+            "expected_by_design.",
+        ),
+    ] = None,
     data: DataOption = None,
     graph: GraphOption = None,
     layer: LayerOption = None,
     store: StoreOption = None,
     endpoint: EndpointOption = None,
     fmt: FormatOption = OutputFormat.table,
+    evidence_filter: EvidenceFilter | None = None,
 ) -> None:
     """Targets moved in conflicting directions within one technique family, with the context that differs."""
     from .queries.contradictions import contradictions as find
 
     with library_errors():
         G = graph_from_options(data, graph, layer, store, endpoint)
-        items = find(G, target=target, include_null=not opposite_only)
+        items = find(
+            G, target=target, include_null=not opposite_only, category=category, evidence_filter=evidence_filter
+        )
         if not items:
             raise NoResultError("no contradiction found")
         show(fmt, lambda: {"contradictions": [c.to_dict(G) for c in items]}, "print_contradictions", G, items)
 
 
 @app.command()
+@with_evidence_filter
 def evidence(
     source: Annotated[str, typer.Argument(help="Technique, protocol or entity.")],
     target: Annotated[
@@ -219,6 +216,7 @@ def evidence(
     store: StoreOption = None,
     endpoint: EndpointOption = None,
     fmt: FormatOption = OutputFormat.table,
+    evidence_filter: EvidenceFilter | None = None,
 ) -> None:
     """Every finding behind a link (technique → entity), every target a technique moved (evidence TECHNIQUE), or
     every technique that moved an entity (evidence ENTITY); "no change" findings included."""
@@ -230,11 +228,11 @@ def evidence(
     with library_errors():
         G = graph_from_options(data, graph, layer, store, endpoint)
         if target is None:
-            rows = evidence_of(G, source, include_other=include_other)
+            rows = evidence_of(G, source, include_other=include_other, evidence_filter=evidence_filter)
             if not rows:
                 raise NoResultError(f"no stimulation finding involves {G.nodes[resolve(G, source)]['label']}")
         else:
-            rows = find(G, source, target, include_other=include_other)
+            rows = find(G, source, target, include_other=include_other, evidence_filter=evidence_filter)
             if not rows:
                 raise NoResultError(f"no evidence links {source} to {target}")
         show(
@@ -253,6 +251,7 @@ def evidence(
 
 
 @app.command()
+@with_evidence_filter
 def gaps(
     technique: Annotated[str | None, typer.Option("--technique", help="Only this technique (or family).")] = None,
     target: Annotated[str | None, typer.Option("--target", help="Only links to this entity.")] = None,
@@ -266,13 +265,14 @@ def gaps(
     store: StoreOption = None,
     endpoint: EndpointOption = None,
     fmt: FormatOption = OutputFormat.table,
+    evidence_filter: EvidenceFilter | None = None,
 ) -> None:
     """Translational gaps: which technique → molecule links have human evidence, and which animal evidence only."""
     from .queries.gaps import translational_gaps
 
     with library_errors():
         G = graph_from_options(data, graph, layer, store, endpoint)
-        rows = translational_gaps(G, technique=technique, target=target, status=status)
+        rows = translational_gaps(G, technique=technique, target=target, status=status, evidence_filter=evidence_filter)
         if not rows:
             raise NoResultError("no stimulation link matches")
         shown = rows[:top]

@@ -5,6 +5,8 @@ Exit status: 0 with a result, 1 when there is none (said plainly), 2 for a usage
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -18,6 +20,7 @@ import typer
 from .errors import NibsGraphError, NoResultError
 
 __all__ = [
+    "EVIDENCE_OPTIONS",
     "DataOption",
     "EndpointOption",
     "FormatOption",
@@ -26,11 +29,13 @@ __all__ = [
     "OutputFormat",
     "StoreOption",
     "emit_json",
+    "evidence_filter_from_options",
     "fail",
     "graph_from_options",
     "library_errors",
     "missing_extra",
     "show",
+    "with_evidence_filter",
 ]
 
 
@@ -195,3 +200,125 @@ def _default(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+# ---------------------------------------------------------------------------------------------- the evidence filter
+
+#: The options every query command shares, in order: name → (annotation, default). They become one
+#: :class:`~nibs_graph.queries.filters.EvidenceFilter` (see :func:`with_evidence_filter`); a new filter option is
+#: added here once and appears on every query command.
+EVIDENCE_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "species": (
+        Annotated[
+            str | None,
+            typer.Option("--species", help="Only evidence in this species (human, rat, mouse), on every hop."),
+        ],
+        None,
+    ),
+    "setting": (
+        Annotated[
+            str | None,
+            typer.Option(
+                "--setting", help="Only evidence in this setting (in vitro, ex vivo, in vivo, human), on every hop."
+            ),
+        ],
+        None,
+    ),
+    "min_studies": (
+        Annotated[int, typer.Option("--min-studies", min=1, help="Minimum distinct studies behind each hop or link.")],
+        1,
+    ),
+    "exclude_flag": (
+        Annotated[
+            list[str] | None,
+            typer.Option(
+                "--exclude-flag",
+                help="Leave out evidence with this certainty flag (repeatable; see data/CURATION.md).",
+            ),
+        ],
+        None,
+    ),
+    "strict": (
+        Annotated[bool, typer.Option("--strict", help="Leave out every flagged piece of evidence.")],
+        False,
+    ),
+    "allow_assumed": (
+        Annotated[
+            bool,
+            typer.Option(
+                "--allow-assumed",
+                help="Keep signalling hops no cited study supports under the filter, marked assumed.",
+            ),
+        ],
+        False,
+    ),
+}
+
+
+def evidence_filter_from_options(
+    species: str | None = None,
+    setting: str | None = None,
+    min_studies: int = 1,
+    exclude_flag: list[str] | None = None,
+    strict: bool = False,
+    allow_assumed: bool = False,
+) -> Any:
+    """Build the :class:`~nibs_graph.queries.filters.EvidenceFilter` of the shared options (QueryError if bad)."""
+    from . import vocab
+    from .queries.filters import EvidenceFilter
+
+    if species is not None:
+        try:
+            species = vocab.species(species)
+        except ValueError as exc:
+            raise NibsGraphError(f"--species {species!r} is not allowed; allowed: {exc}") from None
+    for option, values, allowed in (
+        ("--setting", [setting] if setting is not None else [], vocab.SETTINGS),
+        ("--exclude-flag", exclude_flag or [], vocab.FLAGS),
+    ):
+        for value in values:
+            if value not in allowed:
+                raise NibsGraphError(f"{option} {value!r} is not allowed; allowed: {', '.join(allowed)}")
+    return EvidenceFilter(
+        species=species,
+        setting=setting,
+        min_studies=min_studies,
+        exclude_flags=frozenset(exclude_flag or ()),
+        strict=strict,
+        allow_assumed=allow_assumed,
+    )
+
+
+def with_evidence_filter(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a command the shared evidence options and call it with one ``evidence_filter`` built from them.
+
+    The command declares a keyword parameter ``evidence_filter``; the options of :data:`EVIDENCE_OPTIONS` are
+    added to its signature (before ``--data``), parsed by Typer, checked, and passed as one
+    :class:`~nibs_graph.queries.filters.EvidenceFilter`. A bad value (unknown flag, species, setting) is a usage
+    error (exit 2) naming what is allowed.
+    """
+    signature = inspect.signature(command)
+    namespace = getattr(command, "__globals__", {})
+    own = [
+        p.replace(annotation=eval(p.annotation, namespace)) if isinstance(p.annotation, str) else p
+        for p in signature.parameters.values()
+        if p.name != "evidence_filter"  # its annotation may name a type imported only for type checking
+    ]
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+        for name, (annotation, default) in EVIDENCE_OPTIONS.items()
+    ]
+    at = next((i for i, p in enumerate(own) if p.name == "data"), len(own))
+    parameters = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) if i >= at else p for i, p in enumerate(own)]
+    parameters[at:at] = added
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        options = {name: kwargs.pop(name) for name in EVIDENCE_OPTIONS if name in kwargs}
+        with library_errors():
+            flt = evidence_filter_from_options(**options)
+        return command(*args, evidence_filter=flt, **kwargs)
+
+    run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in parameters}  # already evaluated: for get_type_hints
+    return run

@@ -15,11 +15,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from .cli_common import DataOption, GraphOption, LayerOption, graph_from_options, library_errors
+from .cli_common import (
+    DataOption,
+    GraphOption,
+    LayerOption,
+    graph_from_options,
+    library_errors,
+    with_evidence_filter,
+)
 
 __all__ = ["register"]
 
@@ -100,33 +107,20 @@ def html(
     ] = None,
     max_hops: Annotated[int, typer.Option("--max-hops", min=1, max=8, help="With --path: longest path.")] = 4,
     max_paths: Annotated[int, typer.Option("--max-paths", min=1, help="With --path: paths shown.")] = 20,
-    species: Annotated[
-        str | None, typer.Option("--species", help="With --path: only effect evidence in this species.")
-    ] = None,
-    setting: Annotated[
-        str | None, typer.Option("--setting", help="With --path: only effect evidence in this setting.")
-    ] = None,
-    min_studies: Annotated[
-        int, typer.Option("--min-studies", min=1, help="With --path: minimum studies behind each effect hop.")
-    ] = 1,
     title: Annotated[str | None, typer.Option("--title", help="Page heading (written as text).")] = None,
     data: DataOption = None,
     graph: GraphOption = None,
     layer: LayerOption = None,
+    evidence_filter: Any = None,
 ) -> None:
-    """An interactive, self-contained HTML page (works offline): the whole graph or one view of it."""
-    from . import vocab
-    from .cli_common import fail
+    """An interactive, self-contained HTML page (works offline): the whole graph or one view of it.
+
+    With --path, the shared evidence options (--species, --setting, --min-studies, --exclude-flag, --strict,
+    --allow-assumed) apply as in `nibs-graph path`.
+    """
     from .export.html import write_html
 
     with library_errors():
-        if species is not None:
-            try:
-                species = vocab.species(species)
-            except ValueError as exc:
-                fail(f"--species {species!r} is not allowed; allowed: {exc}")
-        if setting is not None and setting not in vocab.SETTINGS:
-            fail(f"--setting {setting!r} is not allowed; allowed: {', '.join(vocab.SETTINGS)}")
         _check(out)
         G = graph_from_options(data, graph, layer)
         write_html(
@@ -138,9 +132,7 @@ def html(
             path=tuple(path) if path and all(path) else None,
             max_hops=max_hops,
             max_paths=max_paths,
-            species=species,
-            setting=setting,
-            min_studies=min_studies,
+            evidence_filter=evidence_filter,
             title=title,
         )
     _done(out)
@@ -200,7 +192,7 @@ def register(app: typer.Typer) -> None:
         no_args_is_help=True,
         rich_markup_mode=None,
     )
-    export_app.command("html")(html)
+    export_app.command("html")(with_evidence_filter(html))
     for fmt, what in (
         ("ttl", "The RDF graph as Turtle (sorted, byte-identical for the same data)."),
         ("nt", "The RDF graph as N-Triples (one triple a line, sorted)."),

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     import networkx as nx
     from rdflib import Graph
 
-__all__ = ["EFFECT_RELATIONS", "SIGNALLING_RELATIONS", "GraphData", "project", "to_networkx"]
+__all__ = ["EFFECT_RELATIONS", "SIGNALLING_RELATIONS", "GraphData", "cited_order", "project", "to_networkx"]
 
 EFFECT_RELATIONS: frozenset[str] = frozenset(vocab.DIRECTIONS)
 SIGNALLING_RELATIONS: frozenset[str] = frozenset(vocab.RELATION_SIGNS)
@@ -114,6 +114,12 @@ class GraphData:
         return G
 
 
+def cited_order(studies: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The ids of the studies a link cites, in the order of their review reference numbers."""
+    ordered = sorted(studies, key=lambda s: (s.get("review_ref") or 0, s["study_id"]))
+    return tuple(dict.fromkeys(s["study_id"] for s in ordered))
+
+
 def _local(iri: str, base: str = NIBS) -> str:
     return iri[len(base) :] if iri.startswith(base) else iri
 
@@ -180,6 +186,7 @@ def project(g: Graph) -> GraphData:
             "disease_model": value(s, n("diseaseModel")),
             "origin": value(g.value(s, DCTERMS.source), n("sourceId")) if g.value(s, DCTERMS.source) else None,
             "n_total": value(s, n("nTotal")),
+            "review_ref": value(s, n("reviewRef")),
         }
 
     # protocols
@@ -261,6 +268,7 @@ def project(g: Graph) -> GraphData:
             "conflicts_with": tuple(
                 sorted(_local(str(o), DATA + "finding/") for o in g.objects(f, n("conflictsWith")))
             ),
+            "flags": tuple(sorted(_local(str(o)) for o in g.objects(f, n("flag")))),
         }
         all_findings[record["finding_id"]] = record
         if effect:
@@ -292,6 +300,8 @@ def project(g: Graph) -> GraphData:
         target = g.value(link, n("linkTarget"))
         relation = _RELATION_BY_PROPERTY[_local(str(g.value(link, n("relation"))))]
         link_id = _local(str(link), DATA + "link/")
+        cited = cited_order([studies[o] for o in g.objects(link, PROV.wasDerivedFrom) if o in studies])
+        basis = g.value(link, n("basis"))
         out.add_edge(
             compress(str(source)),
             compress(str(target)),
@@ -306,9 +316,12 @@ def project(g: Graph) -> GraphData:
                     "reference": value(link, n("reference")),
                     "licence": value(link, DCTERMS.license),
                     "layer": value(link, n("layer")),
+                    "basis": _local(str(basis)) if basis is not None else None,
+                    "flags": tuple(sorted(_local(str(o)) for o in g.objects(link, n("flag")))),
+                    "studies": cited,
                 },
             ),
-            studies=(),
+            studies=cited,
         )
 
     if problems:

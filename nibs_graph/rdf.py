@@ -105,7 +105,7 @@ def to_rdf(base: EvidenceBase, *, include_ontology: bool = True) -> Graph:
         Add the triples of ``ontology/nibs.ttl`` (the technique hierarchy, labels, definitions).
     """
     from rdflib import Graph, Literal, URIRef
-    from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
+    from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
     g = bind_prefixes(Graph())
     if include_ontology:
@@ -191,6 +191,7 @@ def to_rdf(base: EvidenceBase, *, include_ontology: bool = True) -> Graph:
     for f in base.findings.values():
         _add_finding(g, f, base, study_nodes, protocol_nodes, n, iri, lit)
 
+    refs = base.review_refs()
     for link in base.links.values():
         node = URIRef(f"{DATA}link/{link.link_id}")
         prop = n(RELATION_PROPERTIES[link.relation])
@@ -200,10 +201,15 @@ def to_rdf(base: EvidenceBase, *, include_ontology: bool = True) -> Graph:
         add((node, n("linkTarget"), iri(link.target_id)))
         add((node, n("relation"), prop))
         add((node, n("layer"), lit(link.layer)))
+        add((node, n("basis"), n(str(link.basis))))
         add((node, n("sourceLocation"), lit(link.source)))
         add((node, DCTERMS.license, lit(link.licence)))
         if link.reference:
             add((node, n("reference"), lit(link.reference)))
+        for study_id in link.cited(refs):
+            add((node, PROV.wasDerivedFrom, study_nodes[study_id]))
+        for flag in link.flags:
+            add((node, n("flag"), n(flag)))
         if link.notes:
             add((node, RDFS.comment, lit(link.notes)))
 
@@ -405,6 +411,8 @@ def _add_finding(
         add((node, RDFS.comment, lit(f.notes)))
     for other in f.conflict:
         add((node, n("conflictsWith"), URIRef(f"{DATA}finding/{other}")))
+    for flag in f.flags:
+        add((node, n("flag"), n(flag)))
     if effect:
         prop = n(DIRECTION_PROPERTIES[f.direction])
         add((protocol, prop, target))

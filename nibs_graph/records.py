@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import vocab
+
 __all__ = ["Entity", "EvidenceBase", "Finding", "Link", "Protocol", "Source", "Study", "Term"]
 
 
@@ -124,6 +126,7 @@ class Finding:
     context: str | None
     source: str
     conflict: tuple[str, ...]
+    flags: tuple[str, ...]
     notes: str | None
 
 
@@ -149,10 +152,27 @@ class Link:
     target_id: str
     relation: str
     layer: str
+    basis: str | None
     source: str
     reference: str | None
     licence: str
+    flags: tuple[str, ...]
     notes: str | None
+
+    def __post_init__(self) -> None:
+        if self.basis is None:  # an evidence base without a basis column: the layer's usual basis
+            object.__setattr__(self, "basis", vocab.LAYER_BASIS.get(self.layer, "stated"))
+
+    @property
+    def reference_numbers(self) -> tuple[int, ...]:
+        """The review reference numbers cited (``[97-99]`` gives 97, 98, 99)."""
+        from .schema import reference_numbers
+
+        return reference_numbers(self.reference)
+
+    def cited(self, review_refs: dict[int, str]) -> tuple[str, ...]:
+        """The ids of the studies among ``review_refs`` (number → study id) that the link cites, in citing order."""
+        return tuple(dict.fromkeys(review_refs[n] for n in self.reference_numbers if n in review_refs))
 
 
 @dataclass
@@ -179,3 +199,18 @@ class EvidenceBase:
             "entities": len(self.entities),
             "links": len(self.links),
         }
+
+    def cited_studies(self, link: Link) -> tuple[str, ...]:
+        """The ids of the studies a link cites (its review reference numbers matched to ``review_ref``).
+
+        >>> from nibs_graph.validate import read_evidence_base
+        >>> from nibs_graph.paths import default_data_dir
+        >>> base = read_evidence_base(default_data_dir())
+        >>> base.cited_studies(base.links["L003"])
+        ('wang2011', 'stekic2022')
+        """
+        return link.cited(self.review_refs())
+
+    def review_refs(self) -> dict[int, str]:
+        """Review reference number → study id."""
+        return {s.review_ref: s.study_id for s in self.studies.values() if s.review_ref is not None}

@@ -45,9 +45,18 @@ def _label(G: Any, node: str) -> str:
     return printable(str(G.nodes[node].get("label", node)))
 
 
-def _cite(records: Any, limit: int = 6) -> str:
+def _flags(record: Any) -> str:
+    flags = record.get("flags") or ()
+    return f" [flag: {', '.join(flags)}]" if flags else ""
+
+
+def _cite(records: Any, limit: int = 6, G: Any = None) -> str:
     """``Kim et al., 2017 (rat, in vivo); Wang et al., 2011 (rat, ex vivo; human, human tissue)``: one entry per
-    study (or signalling statement), with every species and setting it measured in."""
+    study (or signalling statement), with every species and setting it measured in, and the certainty flags of its
+    findings (``[flag: pooled_statement]``) when all of them carry one. A signalling statement names the studies its
+    references resolve to (with ``G``)."""
+    flagged: dict[str, set[str]] = {}
+    unflagged: set[str] = set()
     seen: dict[str, str] = {}
     where: dict[str, list[str]] = {}
     for r in records:
@@ -58,24 +67,47 @@ def _cite(records: Any, limit: int = 6) -> str:
             places = where.setdefault(r["study_id"], [])
             if place and place not in places:
                 places.append(place)
+            if r.get("flags"):
+                flagged.setdefault(r["study_id"], set()).update(r["flags"])
+            else:
+                unflagged.add(r["study_id"])
         else:
-            seen.setdefault(
-                r.get("link_id", "?"),
+            text = (
                 f"review {r.get('source')}" + (f" {r['reference']}" if r.get("reference") else "")
                 if r.get("layer") == "review"
-                else f"{r.get('layer')}: {r.get('source')}",
+                else f"{r.get('layer')}: {r.get('source')}"
             )
-    items = [printable(f"{t} ({'; '.join(where[k])})" if where.get(k) else t) for k, t in seen.items()]
+            if r.get("studies") and G is not None:
+                from .queries._common import study_citations
+
+                cites = study_citations(G)
+                text += " = " + ", ".join(cites.get(s, s).replace(" et al.,", "") for s in r["studies"])
+            seen.setdefault(r.get("link_id", "?"), text + _flags(r))
+    items = []
+    for key, text in seen.items():
+        if where.get(key):
+            text = f"{text} ({'; '.join(where[key])})"
+        if key in flagged and key not in unflagged:
+            text += f" [flag: {', '.join(sorted(flagged[key]))}]"
+        items.append(printable(text))
     more = f"; +{len(items) - limit} more" if len(items) > limit else ""
     return "; ".join(items[:limit]) + more
 
 
-def _hop_text(G: Any, hop: Any) -> str:
+def _hop_text(G: Any, hop: Any, where: str = "") -> str:
     verbs = []
     for relation in getattr(hop, "relations", None) or (hop.relation,):
         arrow = _ARROWS.get(relation)
         verbs.append(f"{arrow} {relation}" if arrow else relation.replace("_", " "))
-    return f"{_label(G, hop.source)} —{' / '.join(verbs)}→ {_label(G, hop.target)}"
+    marks = []
+    if getattr(hop, "basis", None) == "inferred":
+        marks.append("inferred")
+    if getattr(hop, "assumed", False):
+        marks.append(f"assumed: no {where} evidence" if where else "assumed")
+    if getattr(hop, "flagged", False):
+        marks.append("flagged evidence only")
+    mark = f"   [{'; '.join(marks)}]" if marks else ""
+    return f"{_label(G, hop.source)} —{' / '.join(verbs)}→ {_label(G, hop.target)}{mark}"
 
 
 def _verdict(G: Any, route: Any, filters: dict[str, Any]) -> str:
@@ -90,6 +122,23 @@ def _verdict(G: Any, route: Any, filters: dict[str, Any]) -> str:
     if against:
         text += f" by {_cite(against, 3)}"
     return text
+
+
+def no_path_message(G: Any, result: Any, evidence_filter: Any = None) -> str:
+    """Why :func:`~nibs_graph.queries.paths.paths` found nothing: the filters given, and the hops they reject."""
+    given = evidence_filter.options() if evidence_filter is not None else []
+    message = f"no path from {_label(G, result.source)} to {_label(G, result.target)} within {result.max_hops} hops" + (
+        f" with these filters ({', '.join(given)})" if given else ""
+    )
+    if result.blocked:
+        shown = result.blocked[:6]
+        hops = "; ".join(f"{_label(G, b['source'])} → {_label(G, b['target'])}: {b['why']}" for b in shown)
+        more = f" (and {len(result.blocked) - len(shown)} more)" if len(result.blocked) > len(shown) else ""
+        message += f"\nWithout the filter there are paths, but these hops fail it: {hops}{more}"
+        signalling = any(b["kind"] == "signalling" and "cited study" in b["why"] for b in result.blocked)
+        if signalling and evidence_filter is not None and not evidence_filter.allow_assumed:
+            message += "\n--allow-assumed keeps signalling hops without that support, marked assumed"
+    return message
 
 
 def paths_table(G: Any, result: Any) -> Tabular:
@@ -116,8 +165,12 @@ def paths_table(G: Any, result: Any) -> Tabular:
                     "target": _label(G, hop.target),
                     "target_id": hop.target,
                     "hop_sign": hop.sign,
-                    "evidence": _cite(hop.evidence, limit=1000),
+                    "basis": hop.basis,
+                    "assumed": hop.assumed,
+                    "flagged": hop.flagged,
+                    "evidence": _cite(hop.evidence, limit=1000, G=G),
                     "studies": sorted(hop.studies),
+                    "cited_studies": list(hop.cited),
                 }
             )
     keys = list(rows[0]) if rows else ["path"]
@@ -140,6 +193,9 @@ def print_paths(G: Any, result: Any, fmt: str = "table") -> None:
         f"{_label(G, result.target)} (max {result.max_hops} hops)"
     )
     console.print(Text(header, style="bold"))
+    described = _describe_filters(result.filters)
+    if described:
+        console.print(Text(f"evidence: {described}", style="dim"))
     if result.truncated:
         reasons = {
             "max_paths": "more paths exist than shown (raise --max-paths)",
@@ -156,14 +212,20 @@ def print_paths(G: Any, result: Any, fmt: str = "table") -> None:
                 style="yellow",
             )
         )
+    where = ", ".join(x for x in (result.filters.get("species"), result.filters.get("setting")) if x)
     for i, route in enumerate(routes, 1):
         text = " → ".join(_label(G, n) for n in route.nodes)
         tree = Tree(Text(f"{i}. {text}   [{_verdict(G, route, result.filters)}]", style="bold cyan"))
         for hop in route.hops:
-            tree.add(Text(_hop_text(G, hop), style="green" if hop.sign == 1 else "red" if hop.sign == -1 else "")).add(
-                Text(_cite(hop.evidence), style="dim")
-            )
+            style = "green" if hop.sign == 1 else "red" if hop.sign == -1 else ""
+            tree.add(Text(_hop_text(G, hop, where), style=style)).add(Text(_cite(hop.evidence, G=G), style="dim"))
         console.print(tree)
+
+
+def _describe_filters(filters: dict[str, Any]) -> str:
+    from .queries.filters import EvidenceFilter
+
+    return EvidenceFilter.from_dict(filters).describe()
 
 
 def hubs_table(items: list[Any]) -> Tabular:
@@ -344,45 +406,57 @@ def print_divergence(G: Any, d: Any, fmt: str = "table") -> None:
 
 
 def contradictions_table(G: Any, items: list[Any]) -> Tabular:
-    """Contradictions as a :class:`~nibs_graph.tabular.Tabular`."""
+    """Contradictions as a :class:`~nibs_graph.tabular.Tabular`: one row per pair of studies on conflicting sides,
+    with its category and the one factor (or within-study contrast) that separates them."""
     rows = []
     for c in items:
-        sides = {
-            d: sorted({f"{r['citation']} ({r['technique_label']})" for r in side_rows})
-            for d, side_rows in c.sides.items()
-        }
-        rows.append(
-            {
-                "target": _label(G, c.target),
-                "target_id": c.target,
-                "family": c.family,
-                "kind": c.kind,
-                **{d: sides.get(d, []) for d in ("increased", "decreased", "unchanged")},
-                "differs": [k for k in c.differs if k != "study_id"] or ["same reported context"],
-            }
-        )
+        for pair in c.pairs:
+            (cite_a, cite_b), (dirs_a, dirs_b) = pair["citations"], pair["directions"]
+            flags_a, flags_b = (f" [flag: {', '.join(f)}]" if f else "" for f in pair["flags"])
+            rows.append(
+                {
+                    "target": _label(G, c.target),
+                    "target_id": c.target,
+                    "family": c.family,
+                    "kind": c.kind,
+                    "category": pair["category"],
+                    "study_a": pair["studies"][0],
+                    "side_a": f"{'/'.join(_ARROWS[d] for d in dirs_a)} {cite_a}{flags_a}",
+                    "findings_a": pair["findings"][0],
+                    "study_b": pair["studies"][1],
+                    "side_b": f"{'/'.join(_ARROWS[d] for d in dirs_b)} {cite_b}{flags_b}",
+                    "findings_b": pair["findings"][1],
+                    "factor": pair["factor"] or "",
+                    "contrast": pair["contrast"],
+                }
+            )
     return Tabular(
-        "Contradictions: one target, conflicting directions, one technique family",
+        "Contradictions: one row per pair of studies with conflicting directions",
         [
             Col("target"),
             Col("target_id", table=False),
-            Col("family"),
+            Col("family", optional=True),
             Col("kind"),
-            Col(
-                "sides",
-                csv=False,
-                wrap=True,
-                show=lambda r: "\n".join(
-                    f"{_ARROWS[d]} " + "; ".join(r[d]) for d in ("increased", "decreased", "unchanged") if r[d]
-                ),
-            ),
-            Col("increased", table=False),
-            Col("decreased", table=False),
-            Col("unchanged", table=False),
-            Col("differs", "what differs", wrap=True),
+            Col("category"),
+            Col("side_a", "one side", wrap=True),
+            Col("study_a", table=False),
+            Col("findings_a", table=False),
+            Col("side_b", "other side", wrap=True),
+            Col("study_b", table=False),
+            Col("findings_b", table=False),
+            Col("factor", "what separates them", wrap=True, show=lambda r: _factor(r)),
+            Col("contrast", table=False),
         ],
         rows,
     )
+
+
+def _factor(row: dict[str, Any]) -> str:
+    if not row["factor"]:
+        if row["category"] == "within_study":
+            return "no single reported factor (one study)"
+        return "nothing reported (unexplained)"
+    return f"{row['factor']}: {row['contrast']}" if row["contrast"] else row["factor"]
 
 
 def print_contradictions(G: Any, items: list[Any], fmt: str = "table") -> None:
@@ -414,6 +488,7 @@ def evidence_table(G: Any, title: str, rows: list[dict[str, Any]], by_target: bo
             Col("setting", show=lambda r: str(r["setting"]).replace("|", ", ")),
             Col("comparison", optional=True),
             Col("source", wrap=True),
+            Col("flags", wrap=True, show=lambda r: ", ".join(r.get("flags") or ())),
             Col("doi", table=False),
         ]
         counts = {d: sum(r["direction"] == d for r in rows) for d in _ARROWS}
@@ -427,13 +502,29 @@ def evidence_table(G: Any, title: str, rows: list[dict[str, Any]], by_target: bo
             f"{counts['increased']} increased, {counts['decreased']} decreased, {counts['unchanged']} no change"
         )
     else:
+        from .queries._common import study_citations
+
+        cites = study_citations(G)
+
+        def cited(r: dict[str, Any]) -> str:
+            text = "; ".join(cites.get(s, s) for s in r.get("studies") or ())
+            if "support" in r:
+                text += f" (support: {'; '.join(cites.get(s, s) for s in r['support']) or 'none, assumed'})"
+            return text
+
         cols = [
             Col("link_id", "link"),
             Col("relation"),
+            Col("basis"),
             Col("source", wrap=True),
             Col("reference", wrap=True),
+            Col("studies", "cited studies", wrap=True, csv=False, show=cited),
+            Col("studies", table=False),
+            Col("support", table=False),
+            Col("assumed", table=False),
             Col("layer"),
-            Col("licence"),
+            Col("licence", optional=True),
+            Col("flags", wrap=True, show=lambda r: ", ".join(r.get("flags") or ())),
         ]
     return Tabular(title, cols, rows, notes=notes)
 

@@ -22,7 +22,7 @@ from typing import Any
 from . import vocab
 from .namespaces import PREFIXES
 
-__all__ = ["FILES", "REQUIRED_FILES", "Column", "choices_of", "files_for", "parse_number"]
+__all__ = ["FILES", "REQUIRED_FILES", "Column", "choices_of", "files_for", "parse_number", "reference_numbers"]
 
 Parser = Callable[[str], Any]
 
@@ -172,6 +172,33 @@ def _term(value: str) -> str:
     return value
 
 
+_REFERENCE = re.compile(r"^\[\d+(?:[-–]\d+)?(?:,\s*\d+(?:[-–]\d+)?)*\]$")
+
+
+def _reference(value: str) -> str:
+    """Review reference numbers in brackets: ``[50]``, ``[50,59]``, ``[97-99]``."""
+    if not _REFERENCE.match(value):
+        raise ValueError("review reference numbers in brackets, such as [50] or [50,59,66] or [97-99]")
+    return value
+
+
+def reference_numbers(value: str | None) -> tuple[int, ...]:
+    """The reference numbers of a ``reference`` cell, ranges expanded.
+
+    >>> reference_numbers("[50,59,97-99]")
+    (50, 59, 97, 98, 99)
+    >>> reference_numbers(None)
+    ()
+    """
+    if not value:
+        return ()
+    numbers: list[int] = []
+    for part in value.strip("[]").split(","):
+        low, _, high = part.strip().replace("–", "-").partition("-")
+        numbers.extend(range(int(low), int(high or low) + 1))
+    return tuple(numbers)
+
+
 def _technique(value: str) -> str:
     if value not in vocab.TECHNIQUES:
         raise ValueError(", ".join(vocab.TECHNIQUES))
@@ -187,6 +214,9 @@ class Column:
     parse: Parser
     is_list: bool = False
     description: str = ""
+    #: The column may be left out of the header (every row then reads as empty): columns added after the first
+    #: release, so that an evidence base written before them stays valid.
+    header_optional: bool = False
 
     def read(self, cell: str) -> Any:
         """Parse a cell (already stripped); list columns give a tuple, empty optional cells ``None``/``()``."""
@@ -288,6 +318,7 @@ FILES: dict[str, dict[str, Column]] = {
         C("context", False, _text),
         C("source", True, _text),
         C("conflict", False, _id, is_list=True),
+        C("flags", False, _choice(vocab.FLAGS), is_list=True, header_optional=True),
         C("notes", False, _text),
     ),
     "entities.csv": _columns(
@@ -305,9 +336,11 @@ FILES: dict[str, dict[str, Column]] = {
         C("target_id", True, _curie),
         C("relation", True, _choice(vocab.RELATION_SIGNS)),
         C("layer", True, _choice(vocab.LAYERS)),
+        C("basis", True, _choice(vocab.BASES), header_optional=True),
         C("source", True, _text),
-        C("reference", False, _text),
+        C("reference", False, _reference),
         C("licence", True, _text),
+        C("flags", False, _choice(vocab.FLAGS), is_list=True, header_optional=True),
         C("notes", False, _text),
     ),
 }

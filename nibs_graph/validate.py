@@ -165,7 +165,7 @@ def header_problems(
     ['unknown column', 'duplicate column']
     """
     present = set(header)
-    missing = [name for name in spec if name not in present and name not in optional]
+    missing = [name for name in spec if name not in present and name not in optional and not spec[name].header_optional]
     for name in missing:
         problems.append(
             Problem(
@@ -220,6 +220,11 @@ def _read_rows(
         return rows
     header = [h.strip() for h in header]
     filled = {name: value for name, value in (defaults or {}).items() if name not in header}
+    absent = {
+        name: spec[name].read("")
+        for name in spec
+        if name not in header and name not in filled and spec[name].header_optional
+    }
     if header_problems(label, header, spec, problems, optional=filled):
         return rows
     controls = CONTROL_CHARACTERS.search(text) is not None  # cells are checked one by one only if needed
@@ -250,7 +255,8 @@ def _read_rows(
                 )
             )
             continue
-        row: dict[str, Any] = {name: spec[name].read(value) for name, value in filled.items()}
+        row: dict[str, Any] = dict(absent)
+        row.update({name: spec[name].read(value) for name, value in filled.items()})
         ok = True
         for name, cell in zip(header, cells, strict=True):
             column = spec.get(name)

@@ -20,12 +20,15 @@ from dataclasses import dataclass
 from .taxa import TAXA
 
 __all__ = [
+    "BASES",
     "COMPARISONS",
     "DIRECTIONS",
     "DIRECTION_SIGNS",
     "ENTITY_TYPES",
+    "FLAGS",
     "INTENSITY_UNITS",
     "LAYERS",
+    "LAYER_BASIS",
     "MEASURES",
     "METHODS",
     "POLARITIES",
@@ -371,4 +374,32 @@ LAYERS: dict[str, str] = {
     "review": "stated in the review (CC BY 4.0)",
     "famplex": "family membership from FamPlex (CC0)",
     "signor": "SIGNOR causal links (CC BY-NC 4.0, optional, off by default)",
+}
+
+#: How a signalling link is known (``basis`` in ``pathways.csv``).
+BASES: dict[str, str] = {
+    "stated": "the review states the link in one place (a sentence, a table cell or a figure)",
+    "inferred": "the curator ordered or joined statements of the review that do not state the link itself "
+    "(the link's notes say from what)",
+    "membership": "family or complex membership from a resource (FamPlex); true in every species",
+    "resource": "taken from a curated resource (SIGNOR), not from the review",
+}
+#: The basis of a link when ``pathways.csv`` has no ``basis`` column (an evidence base written before it existed).
+LAYER_BASIS: dict[str, str] = {"review": "stated", "famplex": "membership", "signor": "resource"}
+
+#: Certainty flags (``flags`` in ``findings.csv`` and ``pathways.csv``): why a row is less certain than others.
+#: Each flagged row says why in its notes; ``data/CURATION.md`` lists every flag with its rows.
+FLAGS: dict[str, str] = {
+    "table_text_conflict": "the review's table and its text state this row differently",
+    "primary_source_disagrees": "the primary paper's abstract (PMID or PMCID in the notes) disagrees with the "
+    "review's row",
+    "pooled_statement": "taken from a sentence that cites several studies together; which study showed it is not said",
+    "arm_not_separated": "the review does not say which stimulation arm (or preparation) showed it; recorded for each",
+    "arm_uncertain": "the row is attached to an arm the review does not clearly give it",
+    "direction_inferred": "the review gives no direction; the direction is the curator's reading",
+    "duplicate_in_source": "the review lists this target twice in one cell; counted once",
+    "comparison_unclear": "the review does not name the group the effect was compared with",
+    "context_from_primary": "a context value (setting, model, time) comes from the primary paper, not the review",
+    "citation_unclear": "the review cites a reference for this that does not fit it (a likely citation slip)",
+    "circular_in_source": "the review's statements make this link part of a loop (A → B and B → A)",
 }

@@ -41,13 +41,15 @@ WHY = {
     "wang2011": "1 arrow over 8 targets, each in rat PFC slices and in human lymphocytes = 16.",
     "wang2014": "2 arrows: CB1R, BDNF, Bcl-2/Bax ratio; then CB1R increase abolished by antagonist (1 unchanged "
     "row with the antagonist as context).",
-    "weiler2023": "6 arrows over 19 genes (Gabbr1,2 -> 2; Grik1,4 -> 2; Grm3-7 -> 5; Grin3a and Glun3a both "
-    "kept); the table does not split 1 Hz rTMS from iTBS and the text credits both, so x2 arms = 38.",
+    "weiler2023": "6 arrows over 19 listed genes, 18 distinct (Gabbr1,2 -> 2; Grik1,4 -> 2; Grm3-7 -> 5; Grin3a "
+    "and Glun3a name one gene, counted once); the table does not split 1 Hz rTMS from iTBS and the text credits "
+    "both, so x2 arms = 36.",
     "battaglia2007": "3 arrows: NR2A/NR2B phosphorylation (2 rows), NR2A in PFC, PSD-95 '='. Plus 1 row for "
     "'no increase of MEP after PAS' (no arrow).",
     "gandolfi2017": "2 arrows (P-CREB at 15 and 120 min in one row; c-Fos at 120 min). Plus 2 unchanged rows "
     "for 'no differences' under an NMDAR antagonist.",
-    "hu2023": "7 arrows over 16 listed targets (CytC and caspase-3 are listed twice and kept twice).",
+    "hu2023": "7 arrows over 16 listed targets, 14 distinct (CytC and caspase-3 are listed twice in the cell and "
+    "counted once).",
     "ismail2024": "1 arrow over 8 targets.",
     "labedi2014": "1 arrow over GAD67, CB, PV. Plus 2 unchanged rows (ketamine largely prevented the GAD67 and "
     "PV loss; no arrow).",

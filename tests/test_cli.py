@@ -44,11 +44,15 @@ def test_path_json(runner) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_path_options(runner) -> None:  # type: ignore[no-untyped-def]
-    result = runner.invoke(
-        app, ["path", "anodal tDCS", "CREB", *T, "--setting", "human", "--max-hops", "3", "-f", "json"]
-    )
+    options = ["--setting", "human", "--max-hops", "3", "-f", "json"]
+    result = runner.invoke(app, ["path", "anodal tDCS", "CREB", *T, *options, "--allow-assumed"])
     assert result.exit_code == 0
-    assert [p["nodes"][1]["label"] for p in json.loads(result.stdout)["paths"]] == ["ERK2"]
+    (found,) = json.loads(result.stdout)["paths"]
+    assert found["nodes"][1]["label"] == "ERK2"
+    assert [h["assumed"] for h in found["hops"]] == [False, False, True]  # ERK1/2 -> CREB cites no study
+    refused = runner.invoke(app, ["path", "anodal tDCS", "CREB", *T, *options])
+    assert refused.exit_code == 1
+    assert json.loads(refused.stdout)["blocked_hops"][0]["target"] == "HGNC:2345"
 
 
 def test_path_none_found_exits_1(runner) -> None:  # type: ignore[no-untyped-def]

@@ -276,6 +276,8 @@ def test_cli_path_view_takes_the_filters_of_nibs_graph_path(runner, tmp_path: Pa
     out = tmp_path / "g.html"
     args = ["export", "html", str(out), *T, "--path", "anodal tDCS", "CREB", "--setting", "human", "--max-hops", "3"]
     result = runner.invoke(app, args)
+    assert result.exit_code == 1  # ERK1/2 -> CREB cites no study: no human support
+    result = runner.invoke(app, [*args, "--allow-assumed"])
     assert result.exit_code == 0, result.output
     assert [p["nodes"] for p in payload(out.read_text(encoding="utf-8"))["meta"]["paths"]] == [
         ["anodal tDCS", "ERK2", "ERK1/2", "CREB"]

@@ -162,12 +162,12 @@ def test_paths_differing_only_in_a_relation_are_one_route(runner) -> None:  # ty
     """`path tDCS CREB`: Ca2+ activates BDNF and increases its expression; the two paths are one route."""
     result = runner.invoke(app, ["path", "tDCS", "CREB"])
     assert result.exit_code == 0, result.output
-    assert "11 paths shown as 10" in result.stdout
+    assert "14 paths shown as 13" in result.stdout
     assert "Ca2+ —activates / increases expression→ BDNF" in result.stdout
     headers = [line for line in result.stdout.splitlines() if line[:1].isdigit() and ". " in line]
-    assert len(headers) == len({h.split(". ", 1)[1] for h in headers}) == 10, "no two routes share a header"
+    assert len(headers) == len({h.split(". ", 1)[1] for h in headers}) == 13, "no two routes share a header"
     rows = list(csv.DictReader(io.StringIO(runner.invoke(app, ["path", "tDCS", "CREB", "-f", "csv"]).stdout)))
-    assert {r["path"] for r in rows} == {str(i) for i in range(1, 11)}
+    assert {r["path"] for r in rows} == {str(i) for i in range(1, 14)}
     assert "activates; increases_expression" in {r["relation"] for r in rows}
 
 
@@ -182,7 +182,9 @@ def test_no_path_mentions_filters_only_when_given(runner) -> None:  # type: igno
     assert plain.exit_code == 1 and plain.stderr.strip() == "no path from cTBS to Akt within 1 hops"
     filtered = runner.invoke(app, ["path", "iTBS", "mTOR", "--species", "mouse", "--max-hops", "2"])
     assert filtered.exit_code == 1
-    assert filtered.stderr.strip().endswith("with these filters (--species mouse)")
+    first, *why = filtered.stderr.strip().splitlines()
+    assert first.endswith("with these filters (--species mouse)")
+    assert any("in mouse" in line for line in why)  # and which hops have no mouse evidence
 
 
 def test_contradicted_path_names_the_study(runner) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from nibs_graph.errors import QueryError, UnknownNameError
-from nibs_graph.queries import contradictions, divergence, evidence, hubs, paths
+from nibs_graph.queries import EvidenceFilter, contradictions, divergence, evidence, hubs, paths
 from nibs_graph.resolve import resolve
 
 
@@ -51,8 +51,13 @@ def test_member_reaches_its_family(tiny_graph) -> None:  # type: ignore[no-untyp
 def test_filters(tiny_graph) -> None:  # type: ignore[no-untyped-def]
     assert paths(tiny_graph, "TBS", "BDNF", species="mouse").paths[0].nodes == ["nibs:cTBS", "HGNC:1033"]
     assert paths(tiny_graph, "TBS", "BDNF", species="human").paths == []
-    human = paths(tiny_graph, "anodal tDCS", "CREB", setting="human")
+    # ERK1/2 -> CREB cites no study, so it has no human support: assumed, left out unless allow_assumed
+    assert paths(tiny_graph, "anodal tDCS", "CREB", setting="human").paths == []
+    human = paths(
+        tiny_graph, "anodal tDCS", "CREB", evidence_filter=EvidenceFilter(setting="human", allow_assumed=True)
+    )
     assert [p.nodes[1] for p in human.paths] == ["HGNC:6871"]
+    assert [h.assumed for h in human.paths[0].hops] == [False, False, True]
     assert paths(tiny_graph, "iTBS", "mTOR", min_studies=2).paths == []
     assert [len(p.hops) for p in paths(tiny_graph, "iTBS", "mTOR", max_hops=3).paths] == [1]
 
@@ -84,8 +89,19 @@ def test_path_json_shape(tiny_graph) -> None:  # type: ignore[no-untyped-def]
     data = paths(tiny_graph, "iTBS", "mTOR").to_dict(tiny_graph)
     assert data["source"] == {"id": "nibs:iTBS", "label": "iTBS", "type": "technique"}
     hop = data["paths"][1]["hops"][0]
-    assert set(hop) == {"source", "target", "relation", "sign", "evidence"}
-    assert {"study_id", "citation", "doi", "species", "setting", "direction"} <= set(hop["evidence"][0])
+    assert set(hop) == {
+        "source",
+        "target",
+        "relation",
+        "sign",
+        "basis",
+        "cited_studies",
+        "support",
+        "assumed",
+        "flagged",
+        "evidence",
+    }
+    assert {"study_id", "citation", "doi", "species", "setting", "direction", "flags"} <= set(hop["evidence"][0])
     assert data["paths"][1]["sign"] == 1 and data["paths"][1]["consistency"] == "consistent"
 
 

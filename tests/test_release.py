@@ -21,6 +21,10 @@ def shipped_version() -> str:
     return read_evidence_base(SHIPPED).version
 
 
+#: The release the shipped data is (the last row of data/releases.csv).
+LATEST = releases(SHIPPED)[-1].name
+
+
 def test_the_shipped_data_is_release_2025_1(shipped_version: str) -> None:
     recorded = releases(SHIPPED)
     assert recorded[0].name == "2025.1" and recorded[0].studies == 30
@@ -55,9 +59,9 @@ def test_a_broken_releases_file_is_reported(tmp_path: Path) -> None:
 
 def test_info_and_validate_name_the_release(runner, shipped_version: str) -> None:  # type: ignore[no-untyped-def]
     info = json.loads(runner.invoke(app, ["info", "--format", "json"]).stdout)
-    assert (info["data_version"], info["release"]) == (shipped_version, "2025.1")
+    assert (info["data_version"], info["release"]) == (shipped_version, LATEST)
     result = runner.invoke(app, ["validate"])
-    assert f"(data version {shipped_version}, release 2025.1)" in result.stdout
+    assert f"(data version {shipped_version}, release {LATEST})" in result.stdout
     tiny = json.loads(runner.invoke(app, ["validate", "--data", str(TINY), "--format", "json"]).stdout)
     assert tiny["release"] is None
     assert "unreleased" in runner.invoke(app, ["validate", "--data", str(TINY)]).stdout
@@ -73,18 +77,18 @@ def test_every_export_carries_version_and_release(  # type: ignore[no-untyped-de
     text = out.read_text(encoding="utf-8")
     assert shipped_version in text
     if fmt == "html":
-        assert "release 2025.1" in text
+        assert f"release {LATEST}" in text
     elif fmt == "graphml":
-        assert '<data key="release">2025.1</data>' in text
+        assert f'<data key="release">{LATEST}</data>' in text
     elif fmt == "cyjs":
-        assert json.loads(text)["data"]["release"] == "2025.1"
+        assert json.loads(text)["data"]["release"] == LATEST
     else:
         assert "https://w3id.org/nibs-graph/ontology#release" in text or "nibs:release" in text
-        assert "2025.1" in text
+        assert LATEST in text
 
 
 @pytest.mark.parametrize("kind", ["matrix", "hubs"])
 def test_figures_carry_version_and_release(runner, tmp_path: Path, kind: str, shipped_version: str) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / f"{kind}.svg"
     assert runner.invoke(app, ["figure", kind, str(out)]).exit_code == 0
-    assert f"data version {shipped_version}, release 2025.1" in out.read_text(encoding="utf-8")
+    assert f"data version {shipped_version}, release {LATEST}" in out.read_text(encoding="utf-8")

@@ -44,11 +44,17 @@ def base_1k(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module", params=["tiny", "shipped", "1k", "sources", "vocabulary"])
+@pytest.fixture(scope="module", params=["tiny", "evidence", "shipped", "1k", "sources", "vocabulary"])
 def base(request: pytest.FixtureRequest, base_1k: Path) -> Path:
-    return {"tiny": TINY, "shipped": SHIPPED, "1k": base_1k, "sources": SOURCES, "vocabulary": VOCABULARY}[
-        request.param
-    ]
+    evidence = TINY.parent / "evidence"  # flags, link bases and references resolved to studies
+    return {
+        "tiny": TINY,
+        "evidence": evidence,
+        "shipped": SHIPPED,
+        "1k": base_1k,
+        "sources": SOURCES,
+        "vocabulary": VOCABULARY,
+    }[request.param]
 
 
 def _same_projection(a: GraphData, b: GraphData) -> None:

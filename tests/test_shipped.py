@@ -163,7 +163,7 @@ def test_contradictions_name_the_differing_context(shipped_graph) -> None:  # ty
     found = {(shipped_graph.nodes[c.target]["label"], c.family, c.kind): c for c in contradictions(shipped_graph)}
     baek = found[("CaMKII", "rMS", "opposite")]
     assert list(baek.differs) == ["frequency_hz"]
-    polarity = found[("GAD67", "tDCS", "null")]
+    polarity = found[("GAD67", "tDCS", "change_vs_none")]
     assert {"technique", "polarity"} <= set(polarity.differs)
 
 
@@ -244,5 +244,5 @@ def test_every_arrow_of_the_results_columns_is_a_row() -> None:
         text=True,
         check=True,
     )
-    assert "Totals: 76 arrows; 243 table-sourced rows" in result.stdout
+    assert "Totals: 76 arrows; 239 table-sourced rows" in result.stdout
     assert "No cross-check problems." in result.stdout

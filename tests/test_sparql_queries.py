@@ -121,7 +121,7 @@ def test_protocols_with_human_evidence(memory: MemoryStore, G: Any) -> None:
         ("nibsdata:protocol/sun2016-invivo", "nibs:DCS", "sun2016", 3),
         ("nibsdata:protocol/thomson2020-ctbs", "nibs:cTBS", "thomson2020", 3),
         ("nibsdata:protocol/thomson2020-itbs", "nibs:iTBS", "thomson2020", 3),
-        ("nibsdata:protocol/wang2011-hc", "nibs:rTMS", "wang2011", 8),
+        ("nibsdata:protocol/wang2011-hc", "nibs:rTMS", "wang2011", 9),
     ]
     counts = Counter(
         f["protocol"]
@@ -228,7 +228,7 @@ def test_entities_without_external_id(memory: MemoryStore, G: Any) -> None:
     from nibs_graph.summary import graph_info
 
     rows = table(run(memory, "entities_without_external_id.rq"))
-    assert len(rows) == 27 == graph_info(G)["entities_without_external_id"]
+    assert len(rows) == 28 == graph_info(G)["entities_without_external_id"]
     assert {r[0] for r in rows} == {n for n in G.nodes if n.startswith("nibsent:")}
     assert ("nibsent:LongTermDepression", "long-term depression", "biological_process", 4) in rows
     assert ("nibsent:EarlyGeneExpression", "early gene expression", "biological_process", 0) in rows
@@ -278,8 +278,8 @@ def test_findings_by_setting(memory: MemoryStore, G: Any) -> None:
             same,
         )
         assert total == up + down + same
-    assert sum(r[1] for r in rows) == len(G.graph["findings"]) == 272
-    assert ("in vitro + in vivo", 16, 16, 0, 0) in rows and rows[0] == ("in vivo", 132, 97, 27, 8)
+    assert sum(r[1] for r in rows) == len(G.graph["findings"]) == 270
+    assert ("in vitro + in vivo", 16, 16, 0, 0) in rows and rows[0] == ("in vivo", 130, 97, 25, 8)
 
 
 def test_example_queries_that_count_twice_say_so(memory: MemoryStore) -> None:

@@ -156,6 +156,7 @@ def select_view(
     species: str | None = None,
     setting: str | None = None,
     min_studies: int = 1,
+    evidence_filter: Any = None,
 ) -> View:
     """Choose the nodes and edges of a view (at most one of ``focus``, ``technique``, ``path``).
 
@@ -171,7 +172,7 @@ def select_view(
     path:
         ``(source, target)``: the paths found by :func:`nibs_graph.queries.paths.paths`, highlighted among the
         links between their nodes.
-    max_hops, max_paths, species, setting, min_studies:
+    max_hops, max_paths, species, setting, min_studies, evidence_filter:
         Passed to :func:`~nibs_graph.queries.paths.paths` for the ``path`` view (as ``nibs-graph path`` does).
 
     Raises
@@ -231,16 +232,11 @@ def select_view(
 
         if len(path) != 2:
             raise QueryError("path takes two names: SOURCE TARGET")
-        result = paths(
-            G,
-            path[0],
-            path[1],
-            max_hops=max_hops,
-            max_paths=max_paths,
-            species=species,
-            setting=setting,
-            min_studies=min_studies,
-        )
+        if evidence_filter is None:
+            from ..queries.filters import EvidenceFilter
+
+            evidence_filter = EvidenceFilter(species=species, setting=setting, min_studies=min_studies)
+        result = paths(G, path[0], path[1], max_hops=max_hops, max_paths=max_paths, evidence_filter=evidence_filter)
         src_label = G.nodes[result.source].get("label", result.source)
         dst_label = G.nodes[result.target].get("label", result.target)
         if not result.paths:
@@ -369,11 +365,19 @@ def _evidence_line(record: dict[str, Any]) -> str:
                 parts.append(", ".join(values))
         if record.get("doi"):
             parts.append(f"doi:{record['doi']}")
+        if record.get("flags"):
+            parts.append("flags: " + ", ".join(record["flags"]))
         return " · ".join(parts)
     parts = [str(record.get("source") or record.get("link_id"))]
     for key in ("reference", "layer", "licence"):
         if record.get(key):
             parts.append(str(record[key]))
+    if record.get("studies"):
+        parts.append("cites " + ", ".join(record["studies"]))
+    if record.get("basis") and record["basis"] != "stated":
+        parts.append(str(record["basis"]))
+    if record.get("flags"):
+        parts.append("flags: " + ", ".join(record["flags"]))
     return " · ".join(parts)
 
 
@@ -398,9 +402,10 @@ def _evidence_details(record: dict[str, Any]) -> dict[str, Any]:
             "disease_model",
             "source",
             "finding_id",
+            "flags",
         )
     else:
-        keys = ("link_id", "source", "reference", "layer", "licence")
+        keys = ("link_id", "source", "reference", "studies", "basis", "layer", "licence", "flags")
     out = {k: _fmt(record[k]) for k in keys if record.get(k) not in (None, "", ())}
     if record.get("doi"):
         out["doi"] = str(record["doi"])
@@ -615,6 +620,7 @@ def to_html(
     species: str | None = None,
     setting: str | None = None,
     min_studies: int = 1,
+    evidence_filter: Any = None,
     title: str | None = None,
 ) -> str:
     """Render a view of the graph as one self-contained HTML page.
@@ -664,6 +670,7 @@ def to_html(
         species=species,
         setting=setting,
         min_studies=min_studies,
+        evidence_filter=evidence_filter,
     )
     net = _network(G, view)
     heading = title if title is not None else f"nibs-graph: {view.description}"

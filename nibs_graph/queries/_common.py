@@ -1,4 +1,4 @@
-"""Helpers shared by the queries: node summaries, technique families, evidence filters."""
+"""Helpers shared by the queries: node summaries, technique families, the public shape of evidence records."""
 
 from __future__ import annotations
 
@@ -31,15 +31,14 @@ def technique_nodes_under(G: Any, node: str) -> list[str]:
 def filter_evidence(
     evidence: Iterable[dict[str, Any]], species: str | None = None, setting: str | None = None
 ) -> list[dict[str, Any]]:
-    """Keep the evidence records measured in ``species`` and ``setting`` (either may be None: no filter)."""
-    kept = []
-    for record in evidence:
-        if species and species not in str(record.get("species", "")).split("|"):
-            continue
-        if setting and setting not in str(record.get("setting", "")).split("|"):
-            continue
-        kept.append(record)
-    return kept
+    """Keep the evidence records measured in ``species`` and ``setting`` (either may be None: no filter).
+
+    The species and setting test of :class:`~nibs_graph.queries.filters.EvidenceFilter`, for callers that filter on
+    those two only.
+    """
+    from .filters import measured_in
+
+    return [r for r in evidence if measured_in(r, species, setting)]
 
 
 def evidence_item(record: dict[str, Any]) -> dict[str, Any]:
@@ -59,6 +58,7 @@ def evidence_item(record: dict[str, Any]) -> dict[str, Any]:
             "protocol": record["protocol"],
             "source": record["source"],
             "origin": record.get("origin"),
+            "flags": list(record.get("flags") or ()),
         }
     citation = REVIEW_CITATION if record.get("layer") == "review" else str(record.get("layer"))
     return {
@@ -72,6 +72,9 @@ def evidence_item(record: dict[str, Any]) -> dict[str, Any]:
         "direction": None,
         "source": record.get("source"),
         "reference": record.get("reference"),
+        "studies": list(record.get("studies") or ()),
+        "basis": record.get("basis"),
+        "flags": list(record.get("flags") or ()),
         "layer": record.get("layer"),
         "licence": record.get("licence"),
     }
@@ -95,3 +98,17 @@ def technique_lineage_labels(G: Any, label: str) -> list[str]:
     if current is None:
         return chain or [label]
     return chain + [t.label for t in vocab.technique_lineage(current)]
+
+
+def study_citations(G: Any) -> dict[str, str]:
+    """study id → short citation, from the finding records of the graph (computed once per graph)."""
+    cached = _CITATIONS.get(id(G))
+    if cached is not None and cached[0] is G:
+        return cached[1]
+    citations = {r["study_id"]: r["citation"] for r in G.graph.get("findings", {}).values() if r.get("study_id")}
+    _CITATIONS.clear()
+    _CITATIONS[id(G)] = (G, citations)
+    return citations
+
+
+_CITATIONS: dict[int, tuple[Any, dict[str, str]]] = {}

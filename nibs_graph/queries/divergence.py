@@ -19,6 +19,7 @@ from typing import Any
 
 from ..resolve import resolve
 from ._common import evidence_item, node_summary
+from .filters import NO_FILTER, EvidenceFilter
 
 __all__ = ["Divergence", "divergence"]
 
@@ -68,7 +69,20 @@ class Divergence:
         }
 
 
-def _downstream(G: Any, hub: str, max_depth: int) -> dict[str, list[str]]:
+def _kept(G: Any, keys: dict[str, Any], flt: EvidenceFilter) -> dict[str, Any]:
+    """The effect edges (direction → data) whose evidence passes the filter, with only that evidence."""
+    if not flt.active:
+        return keys
+    kept = {}
+    for d in _CHANGE:
+        if d in keys:
+            records = flt.keep(keys[d]["evidence"], G)
+            if records and flt.enough(r["study_id"] for r in records):
+                kept[d] = {**keys[d], "evidence": tuple(records)}
+    return kept
+
+
+def _downstream(G: Any, hub: str, max_depth: int, flt: EvidenceFilter = NO_FILTER) -> dict[str, list[str]]:
     """Entities reachable from the hub on the signalling layer, with a shortest route to each."""
     routes = {hub: [hub]}
     queue = deque([hub])
@@ -77,7 +91,9 @@ def _downstream(G: Any, hub: str, max_depth: int) -> dict[str, list[str]]:
         if len(routes[node]) > max_depth:
             continue
         for nxt, keys in sorted(G.succ[node].items()):
-            if nxt in routes or not any("layer" in d and d.get("sign") for d in keys.values()):
+            if nxt in routes or not any(
+                "layer" in d and d.get("sign") and flt.keep(d["evidence"], G) for d in keys.values()
+            ):
                 continue
             routes[nxt] = [*routes[node], nxt]
             queue.append(nxt)
@@ -85,7 +101,14 @@ def _downstream(G: Any, hub: str, max_depth: int) -> dict[str, list[str]]:
     return routes
 
 
-def divergence(G: Any, hub: str, *, max_depth: int = 4, same_study: bool = False) -> Divergence:
+def divergence(
+    G: Any,
+    hub: str,
+    *,
+    max_depth: int = 4,
+    same_study: bool = False,
+    evidence_filter: EvidenceFilter | None = None,
+) -> Divergence:
     """For the techniques that reach ``hub``, the downstream cascades each continues into and where they differ.
 
     Parameters
@@ -99,21 +122,25 @@ def divergence(G: Any, hub: str, *, max_depth: int = 4, same_study: bool = False
     same_study:
         Count a downstream entity only when a study that showed the hub change also showed it (otherwise the
         technique's evidence on the hub and downstream may come from different studies; ``same_studies`` says).
+    evidence_filter:
+        Count only the findings it accepts (species, setting, flags) and walk only the signalling links it
+        accepts; a change needs ``min_studies`` studies.
     """
+    flt = evidence_filter or NO_FILTER
     node = resolve(G, hub)
-    downstream = _downstream(G, node, max_depth)
+    downstream = _downstream(G, node, max_depth, flt)
     techniques: dict[str, dict[str, Any]] = {}
     for t, attrs in sorted(G.nodes.items()):
         if attrs.get("type") != "technique":
             continue
-        keys = G.succ[t].get(node, {})
+        keys = _kept(G, G.succ[t].get(node, {}), flt)
         hub_dirs = [d for d in _CHANGE if d in keys]
         if not hub_dirs:
             continue
         hub_studies = {e["study_id"] for d in hub_dirs for e in keys[d]["evidence"]}
         continues: dict[str, dict[str, Any]] = {}
         for entity in downstream:
-            ekeys = G.succ[t].get(entity, {})
+            ekeys = _kept(G, G.succ[t].get(entity, {}), flt)
             dirs = [d for d in _CHANGE if d in ekeys]
             if dirs:
                 step_evidence = [e for d in dirs for e in ekeys[d]["evidence"]]

@@ -14,17 +14,30 @@ from typing import Any
 
 from ..resolve import resolve
 from ._common import evidence_item, technique_nodes_under
+from .filters import NO_FILTER, EvidenceFilter
+from .support import needs_support, supporting_studies
 
 __all__ = ["evidence", "evidence_of"]
 
 
-def evidence(G: Any, source: str, target: str, *, include_other: bool = False) -> list[dict[str, Any]]:
+def evidence(
+    G: Any,
+    source: str,
+    target: str,
+    *,
+    include_other: bool = False,
+    evidence_filter: EvidenceFilter | None = None,
+) -> list[dict[str, Any]]:
     """The evidence records behind ``source → target``.
 
     For a technique (with every technique under it) or a protocol: the stimulation findings on the target; with
     ``include_other`` also the findings of the same arms that are not stimulation effects (disease model vs wild
-    type ...). For two entities: the signalling links between them. Records are sorted by study and finding.
+    type ...). For two entities: the signalling links between them, each with its cited studies and, when the
+    filter asks for a species, setting or several studies, the cited studies that observed both ends there
+    (``support``; a link without it is ``assumed`` and left out unless the filter allows assumed hops). Only
+    evidence the filter accepts is returned. Records are sorted by study and finding.
     """
+    flt = evidence_filter or NO_FILTER
     src = resolve(G, source)
     dst = resolve(G, target)
     kind = G.nodes[src].get("type")
@@ -38,25 +51,39 @@ def evidence(G: Any, source: str, target: str, *, include_other: bool = False) -
                 continue
             if not record["stimulation_effect"] and not include_other:
                 continue
+            if not flt.accepts(record, G):
+                continue
             item = _finding_item(G, record)
             rows.append(item)
         rows.sort(key=lambda r: (r["study_id"], r["finding_id"]))
     else:
         for _, data in sorted(G.succ[src].get(dst, {}).items()):
             for record in data.get("evidence", ()):
+                if not flt.accepts(record, G):
+                    continue
                 item = evidence_item(record)
                 item["relation"] = data["relation"]
+                if flt.checks_hops and needs_support(record, data["relation"]):
+                    support = supporting_studies(G, record, src, dst, flt)
+                    item["support"] = list(support)
+                    item["assumed"] = not (support and flt.enough(support))
+                    if item["assumed"] and not flt.allow_assumed:
+                        continue
                 rows.append(item)
     return rows
 
 
-def evidence_of(G: Any, node: str, *, include_other: bool = False) -> list[dict[str, Any]]:
+def evidence_of(
+    G: Any, node: str, *, include_other: bool = False, evidence_filter: EvidenceFilter | None = None
+) -> list[dict[str, Any]]:
     """Every stimulation finding of a technique or protocol (all its targets), or on an entity (all techniques).
 
-    "No change" findings are included, as in :func:`evidence`. A technique includes the techniques under it.
+    "No change" findings are included, as in :func:`evidence`. A technique includes the techniques under it. Only
+    the findings ``evidence_filter`` accepts (species, setting, flags) are returned.
     Records carry ``target`` (node id) and ``target_name`` (its label); they are sorted by target then study for a
     technique or protocol, and by technique then study for an entity.
     """
+    flt = evidence_filter or NO_FILTER
     found = resolve(G, node)
     kind = G.nodes[found].get("type")
     if kind == "technique":
@@ -73,6 +100,8 @@ def evidence_of(G: Any, node: str, *, include_other: bool = False) -> list[dict[
         elif record["target"] != found:
             continue
         if not record["stimulation_effect"] and not include_other:
+            continue
+        if not flt.accepts(record, G):
             continue
         rows.append(_finding_item(G, record))
     if starts:

@@ -22,6 +22,7 @@ from typing import Any
 from ..errors import QueryError
 from ..resolve import resolve
 from ._common import technique_nodes_under
+from .filters import NO_FILTER, EvidenceFilter
 
 __all__ = ["STATUSES", "Gap", "translational_gaps"]
 
@@ -59,7 +60,12 @@ def _status(records: list[dict[str, Any]]) -> str:
 
 
 def translational_gaps(
-    G: Any, *, technique: str | None = None, target: str | None = None, status: str | None = None
+    G: Any,
+    *,
+    technique: str | None = None,
+    target: str | None = None,
+    status: str | None = None,
+    evidence_filter: EvidenceFilter | None = None,
 ) -> list[Gap]:
     """Class every stimulation link by its best evidence (human, human cells, animal only).
 
@@ -73,12 +79,15 @@ def translational_gaps(
         Only links to this entity.
     status:
         Only links of this class (``human``, ``human cells``, ``animal only``).
+    evidence_filter:
+        Only the findings it accepts count (species, setting, flags); a link needs ``min_studies`` studies.
 
     Returns
     -------
     list of Gap
         ``animal only`` links first, those with the most studies first (the largest gaps), then the others.
     """
+    flt = evidence_filter or NO_FILTER
     if status is not None and status not in STATUSES:
         raise QueryError(f"status {status!r} is not allowed; allowed: {', '.join(STATUSES)}")
     starts = None
@@ -93,8 +102,8 @@ def translational_gaps(
         for entity, keys in G.succ[t].items():
             if only is not None and entity != only:
                 continue
-            records = [e for d in _DIRECTIONS if d in keys for e in keys[d]["evidence"]]
-            if not records:
+            records = flt.keep((e for d in _DIRECTIONS if d in keys for e in keys[d]["evidence"]), G)
+            if not records or not flt.enough(r["study_id"] for r in records):
                 continue
             gap = Gap(
                 technique=attrs["label"],
@@ -102,7 +111,7 @@ def translational_gaps(
                 entity=G.nodes[entity]["label"],
                 entity_id=entity,
                 status=_status(records),
-                directions=tuple(d for d in _DIRECTIONS if d in keys),
+                directions=tuple(d for d in _DIRECTIONS if any(r["direction"] == d for r in records)),
                 studies=tuple(sorted({r["study_id"] for r in records})),
                 human_studies=tuple(
                     sorted({r["study_id"] for r in records if "human" in str(r["setting"]).split("|")})

@@ -34,6 +34,7 @@ from typing import Any
 from .. import vocab
 from ..errors import QueryError
 from ._common import technique_lineage_labels
+from .filters import NO_FILTER, EvidenceFilter
 
 __all__ = [
     "BETWEENNESS_SAMPLE",
@@ -311,6 +312,7 @@ def hubs(
     null: int = 0,
     seed: int = 0,
     keep: Callable[[dict[str, Any]], bool] | None = None,
+    evidence_filter: EvidenceFilter | None = None,
 ) -> list[Hub]:
     """Rank entities by the number of distinct techniques, then studies, that reach them.
 
@@ -332,7 +334,16 @@ def hubs(
         give each hub its empirical p and z (see the module's description); 0: none.
     keep:
         Count only the evidence records (findings) passing ``keep``.
+    evidence_filter:
+        Count only the findings it accepts (species, setting, flags); leave out entities reached by fewer than its
+        ``min_studies`` studies.
     """
+    flt = evidence_filter or NO_FILTER
+
+    def both(record: dict[str, Any]) -> bool:
+        return flt.accepts(record, G) and (keep is None or keep(record))
+
+    accept = both if flt.filters_records else keep
     reach: dict[str, dict[str, Any]] = {}
     for node, attrs in G.nodes.items():
         if attrs.get("type") != "technique":
@@ -353,8 +364,8 @@ def hubs(
                     },
                 )
                 evidence = data["evidence"]
-                if keep is not None:
-                    evidence = [r for r in evidence if keep(r)]
+                if accept is not None:
+                    evidence = [r for r in evidence if accept(r)]
                 if not evidence:
                     continue
                 entry["measured"].update(map(_STUDY_ID, evidence))
@@ -376,10 +387,10 @@ def hubs(
         raise ValueError(f"betweenness_sample must be 'auto', None or a number, not {betweenness_sample!r}")
     degree, betweenness = _centrality(edges, sample, 0)
     sampled = sample if sample is not None and sample < len(degree) else None
-    nulls = permutation_null(change_links(G, keep), null, seed) if null else {}
+    nulls = permutation_null(change_links(G, accept), null, seed) if null else {}
     result = []
     for node, entry in reach.items():
-        if len(entry["techniques"]) < min_techniques:
+        if len(entry["techniques"]) < min_techniques or len(entry["studies"]) < flt.min_studies:
             continue
         attrs = G.nodes[node]
         order = list(vocab.TECHNIQUES)  # a technique declared by the data comes after the built-in ones

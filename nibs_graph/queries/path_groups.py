@@ -10,8 +10,8 @@ Paths whose variants change the sign stay apart (they predict different things).
 >>> result = paths(load_graph(), "tDCS", "CREB")
 >>> routes = group_paths(result.paths)
 >>> len(result.paths), len(routes)
-(11, 10)
->>> [h.relations for h in routes[8].hops if len(h.relations) > 1]
+(14, 13)
+>>> [h.relations for h in routes[11].hops if len(h.relations) > 1]
 [('activates', 'increases_expression')]
 """
 
@@ -32,6 +32,26 @@ class RouteHop:
     relations: tuple[str, ...]
     sign: int | None
     evidence: tuple[dict[str, Any], ...]
+    #: Signalling step: the cited studies that observed both ends under the filter (when it asks for support).
+    support: tuple[str, ...] = ()
+    #: Kept only because of ``allow_assumed`` (no support under the filter).
+    assumed: bool = False
+
+    @property
+    def flagged(self) -> bool:
+        """True when every piece of evidence behind the step carries a certainty flag."""
+        return bool(self.evidence) and all(e.get("flags") for e in self.evidence)
+
+    @property
+    def basis(self) -> str | None:
+        """A signalling step's basis (``stated``, ``inferred`` ...; several joined by ``|``); None for an effect."""
+        bases = sorted({str(e.get("basis")) for e in self.evidence if "link_id" in e})
+        return "|".join(bases) if bases else None
+
+    @property
+    def cited(self) -> tuple[str, ...]:
+        """A signalling step's cited studies (its review references resolved)."""
+        return tuple(dict.fromkeys(s for e in self.evidence if "link_id" in e for s in e.get("studies") or ()))
 
     @property
     def relation(self) -> str:
@@ -73,16 +93,23 @@ def group_paths(paths: list[Any]) -> list[Route]:
         for i, first in enumerate(members[0].hops):
             relations: list[str] = []
             evidence: list[dict[str, Any]] = []
+            support: list[str] = []
             seen: set[int] = set()
             for path in members:
                 hop = path.hops[i]
                 if hop.relation not in relations:
                     relations.append(hop.relation)
+                support.extend(s for s in hop.support if s not in support)
                 for record in hop.evidence:
                     if id(record) not in seen:
                         seen.add(id(record))
                         evidence.append(record)
-            hops.append(RouteHop(first.source, first.target, tuple(relations), first.sign, tuple(evidence)))
+            assumed = all(path.hops[i].assumed for path in members)
+            hops.append(
+                RouteHop(
+                    first.source, first.target, tuple(relations), first.sign, tuple(evidence), tuple(support), assumed
+                )
+            )
         routes.append(Route(key[0], tuple(hops), key[1], key[2], key[3], len(members)))
     return routes
 
@@ -91,18 +118,18 @@ def contradicting_evidence(G: Any, route: Route, filters: dict[str, Any] | None 
     """The findings of the route's first technique (or protocol) on its target that went against its prediction.
 
     For a ``contradicted`` route: the direct observations in the direction(s) the route did not predict, under the
-    same species/setting filters as the search. Empty for any other verdict.
+    same evidence filter as the search (species, setting, flags). Empty for any other verdict.
     """
-    from ._common import filter_evidence
+    from .filters import EvidenceFilter
 
     if route.consistency != "contradicted" or route.sign in (None, 0):
         return []
     expected = "increased" if route.sign > 0 else "decreased"
     keys = G.succ[route.nodes[0]].get(route.nodes[-1], {})
-    filters = filters or {}
+    flt = EvidenceFilter.from_dict(filters or {})
     found = []
     for direction in route.observed:
         if direction == expected or direction not in keys:
             continue
-        found.extend(filter_evidence(keys[direction]["evidence"], filters.get("species"), filters.get("setting")))
+        found.extend(flt.keep(keys[direction]["evidence"], G))
     return found

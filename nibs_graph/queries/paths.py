@@ -24,7 +24,9 @@ from typing import Any
 
 from ..errors import QueryError
 from ..resolve import resolve
-from ._common import evidence_item, filter_evidence, node_summary, technique_nodes_under
+from ._common import evidence_item, node_summary, study_citations, technique_nodes_under
+from .filters import NO_FILTER, EvidenceFilter
+from .support import needs_support, supporting_studies
 
 __all__ = ["Hop", "Path", "PathResult", "paths"]
 
@@ -41,6 +43,26 @@ class Hop:
     relation: str
     sign: int | None
     evidence: tuple[dict[str, Any], ...]
+    #: Signalling hops: the cited studies that observed both ends under the filter (when it asks for support).
+    support: tuple[str, ...] = ()
+    #: A signalling hop without the support the filter asks for, kept because of ``allow_assumed``.
+    assumed: bool = False
+
+    @property
+    def flagged(self) -> bool:
+        """True when every piece of evidence behind the hop carries a certainty flag."""
+        return bool(self.evidence) and all(e.get("flags") for e in self.evidence)
+
+    @property
+    def basis(self) -> str | None:
+        """A signalling hop's basis (``stated``, ``inferred`` ...; several joined by ``|``); None for an effect."""
+        bases = sorted({str(e.get("basis")) for e in self.evidence if "link_id" in e})
+        return "|".join(bases) if bases else None
+
+    @property
+    def cited(self) -> tuple[str, ...]:
+        """A signalling hop's cited studies (its review references resolved)."""
+        return tuple(dict.fromkeys(s for e in self.evidence if "link_id" in e for s in e.get("studies") or ()))
 
     @cached_property
     def studies(self) -> frozenset[str]:
@@ -75,6 +97,10 @@ class PathResult:
     reason: str | None
     max_hops: int
     filters: dict[str, Any]
+    #: When nothing passed the filter: the hops of the unfiltered paths that the filter rejects, each a dict with
+    #: ``source``, ``target``, ``relation``, ``kind`` (effect, signalling), ``why`` and ``paths`` (how many
+    #: unfiltered paths use it), the hops nearest the start first.
+    blocked: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self, G: Any) -> dict[str, Any]:
         """The documented JSON shape (see ``docs/json.md``)."""
@@ -86,6 +112,7 @@ class PathResult:
             "total_found": self.total_found,
             "truncated": self.truncated,
             "truncated_reason": self.reason,
+            "blocked_hops": self.blocked,
             "paths": [
                 {
                     "nodes": [node_summary(G, n) for n in p.nodes],
@@ -95,6 +122,11 @@ class PathResult:
                             "target": h.target,
                             "relation": h.relation,
                             "sign": h.sign,
+                            "basis": h.basis,
+                            "cited_studies": list(h.cited),
+                            "support": list(h.support),
+                            "assumed": h.assumed,
+                            "flagged": h.flagged,
                             "evidence": [evidence_item(e) for e in h.evidence],
                         }
                         for h in p.hops
@@ -109,17 +141,9 @@ class PathResult:
         }
 
 
-def _effect_hops(
-    G: Any,
-    node: str,
-    species: str | None,
-    setting: str | None,
-    min_studies: int,
-    keep: Callable[[str], bool] | None = None,
-) -> list[Hop]:
+def _effect_hops(G: Any, node: str, flt: EvidenceFilter, keep: Callable[[str], bool] | None = None) -> list[Hop]:
     """The observed-effect hops out of ``node``; ``keep`` skips targets that cannot lead to the destination."""
     hops = []
-    filtered = bool(species or setting)
     for target, keys in G.succ[node].items():
         if keep is not None and not keep(target):
             continue
@@ -127,14 +151,32 @@ def _effect_hops(
             data = keys.get(key)
             if data is None:
                 continue
-            evidence = filter_evidence(data["evidence"], species, setting) if filtered else data["evidence"]
-            if min_studies <= 1:
+            evidence = flt.keep(data["evidence"], G) if flt.filters_records else data["evidence"]
+            if flt.min_studies <= 1:
                 if not evidence:
                     continue
-            elif len({e["study_id"] for e in evidence}) < min_studies:
+            elif not flt.enough(e["study_id"] for e in evidence):
                 continue
             hops.append(Hop(node, target, key, data["sign"], tuple(evidence)))
     return hops
+
+
+def _signalling_hop(
+    G: Any, node: str, target: str, relation: str, sign: int | None, links: list[dict[str, Any]], flt: EvidenceFilter
+) -> Hop | None:
+    """One signalling hop under the filter: its links that count, and its support; None when it is left out."""
+    if flt.filters_records:
+        links = [link for link in links if flt.accepts(link, G)]
+        if not links:
+            return None
+    if not flt.checks_hops or not any(needs_support(link, relation) for link in links):
+        return Hop(node, target, relation, sign, tuple(links))
+    support = tuple(dict.fromkeys(s for link in links for s in supporting_studies(G, link, node, target, flt)))
+    if flt.enough(support) and support:
+        return Hop(node, target, relation, sign, tuple(links), support=support)
+    if not flt.allow_assumed:
+        return None
+    return Hop(node, target, relation, sign, tuple(links), support=support, assumed=True)
 
 
 @dataclass
@@ -191,7 +233,11 @@ def _distances_to(G: Any, dst: str, layers: frozenset[str] | None, depth: int) -
 
 
 def _signalling_hops(
-    G: Any, node: str, layers: frozenset[str] | None, keep: Callable[[str], bool] | None = None
+    G: Any,
+    node: str,
+    layers: frozenset[str] | None,
+    keep: Callable[[str], bool] | None = None,
+    flt: EvidenceFilter = NO_FILTER,
 ) -> list[Hop]:
     """The signalling hops out of ``node`` (links, and member to family); ``keep`` skips hopeless targets."""
     grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -211,19 +257,22 @@ def _signalling_hops(
             if data.get("relation") == "has_member" and (layers is None or data["layer"] in layers):
                 grouped.setdefault((member_of, "member_of"), []).extend(data["evidence"])
                 signs[(member_of, "member_of")] = 1
-    return [
-        Hop(node, target, relation, signs[(target, relation)], tuple(evidence))
-        for (target, relation), evidence in sorted(grouped.items())
-    ]
+    if not flt.active:
+        return [
+            Hop(node, target, relation, signs[(target, relation)], tuple(evidence))
+            for (target, relation), evidence in sorted(grouped.items())
+        ]
+    hops = []
+    for (target, relation), evidence in sorted(grouped.items()):
+        hop = _signalling_hop(G, node, target, relation, signs[(target, relation)], evidence, flt)
+        if hop is not None:
+            hops.append(hop)
+    return hops
 
 
-def _observed(G: Any, start: str, target: str, species: str | None, setting: str | None) -> list[str]:
+def _observed(G: Any, start: str, target: str, flt: EvidenceFilter) -> list[str]:
     keys = G.succ[start].get(target, {})
-    return [
-        d
-        for d in ("increased", "decreased", "unchanged")
-        if d in keys and filter_evidence(keys[d]["evidence"], species, setting)
-    ]
+    return [d for d in ("increased", "decreased", "unchanged") if d in keys and flt.keep(keys[d]["evidence"], G)]
 
 
 def _judge(sign: int | None, observed: list[str], direct: bool) -> str:
@@ -239,9 +288,10 @@ def paths(
     target: str,
     *,
     max_hops: int = 4,
+    evidence_filter: EvidenceFilter | None = None,
     species: str | None = None,
     setting: str | None = None,
-    min_studies: int = 1,
+    min_studies: int | None = None,
     layers: set[str] | frozenset[str] | None = None,
     max_paths: int = 50,
     time_limit: float = 5.0,
@@ -258,10 +308,13 @@ def paths(
         An entity.
     max_hops:
         The longest path considered (1-8).
-    species, setting:
-        Keep only effect evidence measured in this species (``rat``) or setting (``human``).
-    min_studies:
-        Keep only effect hops supported by at least this many distinct studies.
+    evidence_filter:
+        Which evidence counts (:class:`~nibs_graph.queries.filters.EvidenceFilter`): species, setting and
+        ``min_studies`` apply to every hop (a signalling hop needs a cited study that observed both of its ends
+        there, else it is *assumed*: left out, or kept and marked with ``allow_assumed``); flagged evidence can be
+        left out.
+    species, setting, min_studies:
+        Shortcuts for an ``evidence_filter`` with these values (they override its own).
     layers:
         Signalling layers to walk (default: every layer in the graph).
     max_paths:
@@ -272,7 +325,8 @@ def paths(
     Returns
     -------
     PathResult
-        Paths ranked by number of hops, then by the weakest hop's study count, then by total studies.
+        Paths ranked by number of hops, then by the weakest hop's study count, then by total studies. When no path
+        passes the filter, ``blocked`` names the hops of the unfiltered paths that it rejects.
 
     Examples
     --------
@@ -281,26 +335,71 @@ def paths(
     >>> r.paths[0].hops[0].relation
     'increased'
     """
+    flt = evidence_filter or NO_FILTER
+    if species is not None or setting is not None or min_studies is not None:
+        from dataclasses import replace
+
+        flt = replace(
+            flt,
+            species=species if species is not None else flt.species,
+            setting=setting if setting is not None else flt.setting,
+            min_studies=min_studies if min_studies is not None else flt.min_studies,
+        )
     if not 1 <= max_hops <= 8:
         raise QueryError(f"max_hops must be between 1 and 8, got {max_hops}")
-    if min_studies < 1:
-        raise QueryError(f"min_studies must be at least 1, got {min_studies}")
     src = resolve(G, source)
     dst = resolve(G, target)
     if G.nodes[dst].get("type") in _START_TYPES:
         raise QueryError(f"the target must be a molecular entity, not a {G.nodes[dst]['type']} ({target!r})")
     layer_set = frozenset(layers) if layers is not None else None
-    starts = technique_nodes_under(G, src) if G.nodes[src]["type"] == "technique" else [src]
+    found, reason = _search(G, src, dst, max_hops, max_paths, flt, layer_set, time.monotonic() + time_limit)
+    blocked: list[dict[str, Any]] = []
+    if not found and flt.active and reason is None:
+        unfiltered, _ = _search(G, src, dst, max_hops, 200, NO_FILTER, layer_set, time.monotonic() + time_limit)
+        blocked = _blocked_hops(G, [hops for _, hops in unfiltered], flt)
 
+    total = len(found)
+    if total > max_paths:  # rank fully only the paths that can be among the first max_paths
+        primary = [_rank_primary(item) for item in found]
+        cut = sorted(primary)[max_paths - 1]
+        found = [item for item, key in zip(found, primary, strict=True) if key <= cut]
+    found.sort(key=_rank)
+    observed_cache: dict[str, list[str]] = {}
+    chosen = [_make_path(G, start, hops, flt, observed_cache) for start, hops in found[:max_paths]]
+    if total > max_paths and reason is None:
+        reason = "max_paths"
+    return PathResult(
+        source=src,
+        target=dst,
+        paths=chosen,
+        total_found=total,
+        truncated=reason is not None,
+        reason=reason,
+        max_hops=max_hops,
+        filters=flt.to_dict(),
+        blocked=blocked,
+    )
+
+
+def _search(
+    G: Any,
+    src: str,
+    dst: str,
+    max_hops: int,
+    max_paths: int,
+    flt: EvidenceFilter,
+    layer_set: frozenset[str] | None,
+    deadline: float,
+) -> tuple[list[tuple[str, list[Hop]]], str | None]:
+    """Every path (start, hops) from ``src`` to ``dst`` under ``flt``, and why the search stopped early, if it did."""
+    starts = technique_nodes_under(G, src) if G.nodes[src]["type"] == "technique" else [src]
     found: list[tuple[str, list[Hop]]] = []  # (start, hops); a Path is made only for the paths returned
-    deadline = time.monotonic() + time_limit
     reason: str | None = None
     hard_cap = max(max_paths * 200, 10_000)
     hop_cache: dict[tuple[str, int], list[Hop]] = {}
     # a hop is taken only if the destination stays reachable in the hops left (the same paths, found in the same
     # order: only branches that cannot arrive are skipped; on a large graph that is almost all of them)
     dist = _distances_to(G, dst, layer_set, max_hops - 1)  # after the first hop, at most max_hops - 1 remain
-    observed_cache: dict[str, list[str]] = {}
     unreachable = max_hops + 1
 
     def next_hops(node: str, first: bool, left: int) -> list[Hop]:
@@ -310,10 +409,10 @@ def paths(
             return dist.get(target, unreachable) <= left - 1
 
         if first:
-            return _effect_hops(G, node, species, setting, min_studies, keep=keep)
+            return _effect_hops(G, node, flt, keep=keep)
         hops = hop_cache.get((node, left))
         if hops is None:
-            hops = hop_cache[(node, left)] = _signalling_hops(G, node, layer_set, keep=keep)
+            hops = hop_cache[(node, left)] = _signalling_hops(G, node, layer_set, keep=keep, flt=flt)
         return hops
 
     for start in starts:
@@ -343,34 +442,69 @@ def paths(
                 break
         if reason:
             break
+    return found, reason
 
-    total = len(found)
-    if total > max_paths:  # rank fully only the paths that can be among the first max_paths
-        primary = [_rank_primary(item) for item in found]
-        cut = sorted(primary)[max_paths - 1]
-        found = [item for item, key in zip(found, primary, strict=True) if key <= cut]
-    found.sort(key=_rank)
-    chosen = [_make_path(G, start, hops, species, setting, observed_cache) for start, hops in found[:max_paths]]
-    if total > max_paths and reason is None:
-        reason = "max_paths"
-    return PathResult(
-        source=src,
-        target=dst,
-        paths=chosen,
-        total_found=total,
-        truncated=reason is not None,
-        reason=reason,
-        max_hops=max_hops,
-        filters={"species": species, "setting": setting, "min_studies": min_studies},
-    )
+
+def _blocked_hops(G: Any, unfiltered: list[list[Hop]], flt: EvidenceFilter) -> list[dict[str, Any]]:
+    """The hops of unfiltered paths that ``flt`` rejects (nearest the start, then most common, first), with why."""
+    counts: dict[tuple[str, str, str], int] = {}
+    position: dict[tuple[str, str, str], int] = {}
+    why: dict[tuple[str, str, str], str] = {}
+    where = flt.where()
+    for hops in unfiltered:
+        for i, hop in enumerate(hops):
+            key = (hop.source, hop.target, hop.relation)
+            if key in why:
+                counts[key] += 1
+                position[key] = min(position[key], i)
+                continue
+            if "link_id" in (hop.evidence[0] if hop.evidence else {}):
+                passed = _signalling_hop(G, hop.source, hop.target, hop.relation, hop.sign, list(hop.evidence), flt)
+                if passed is not None and not passed.assumed:
+                    continue
+                if flt.filters_records and not flt.keep(hop.evidence, G):
+                    reason = "every link behind it is flagged"
+                elif hop.cited:
+                    cites = study_citations(G)
+                    reason = (
+                        f"no cited study ({'; '.join(cites.get(c, c) for c in hop.cited)}) observed both ends"
+                        + (f" in {where}" if where else "")
+                        + (f" (at least {flt.min_studies} needed)" if flt.min_studies > 1 else "")
+                    )
+                else:
+                    reason = "the link cites no study of the evidence base"
+            else:
+                kept = flt.keep(hop.evidence, G)
+                if kept and flt.enough(e["study_id"] for e in kept):
+                    continue
+                if not kept and where and any(flt.flag_ok(e.get("flags")) for e in hop.evidence):
+                    reason = f"no finding in {where}"
+                elif not kept:
+                    reason = "every finding behind it is flagged" if not where else f"no unflagged finding in {where}"
+                else:
+                    reason = f"fewer than {flt.min_studies} studies"
+            why[key] = reason
+            counts[key] = 1
+            position[key] = i
+    ranked = sorted(counts, key=lambda k: (position[k], -counts[k], k))
+    return [
+        {
+            "source": s,
+            "target": t,
+            "relation": r,
+            "kind": "effect" if r in _CHANGE else "signalling",
+            "why": why[(s, t, r)],
+            "paths": counts[(s, t, r)],
+        }
+        for s, t, r in ranked
+    ]
 
 
 def _make_path(
     G: Any,
     start: str,
     hops: list[Hop],
-    species: str | None,
-    setting: str | None,
+    flt: EvidenceFilter = NO_FILTER,
     observed_cache: dict[str, list[str]] | None = None,
 ) -> Path:
     sign: int | None = 1
@@ -381,10 +515,10 @@ def _make_path(
         observed: list[str] = []
     elif observed_cache is not None:  # every path of one search ends at the same target
         if start not in observed_cache:
-            observed_cache[start] = _observed(G, start, target, species, setting)
+            observed_cache[start] = _observed(G, start, target, flt)
         observed = list(observed_cache[start])
     else:
-        observed = _observed(G, start, target, species, setting)
+        observed = _observed(G, start, target, flt)
     return Path(
         nodes=[start, *(h.target for h in hops)],
         hops=hops,

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from .. import vocab
 from ..extensions import BUILTIN, Vocabulary
 from ..namespaces import DATA, NIBS, RDF_PREFIXES, compress, expand
-from ..projection import _ENTITY_TYPES, _RELATION_BY_PROPERTY, PROTOCOL_PARAMS, GraphData
+from ..projection import _ENTITY_TYPES, _RELATION_BY_PROPERTY, PROTOCOL_PARAMS, GraphData, cited_order
 from ..rdf import _decimal
 from ..records import Entity, Link, Protocol, Study
 from . import gc_paused
@@ -123,7 +123,7 @@ def _assemble(parts: _Parts) -> GraphData:
             sign=vocab.RELATION_SIGNS[relation],
             layer=layer,
             evidence=(evidence,),
-            studies=(),
+            studies=evidence["studies"],
         )
     out.graph["data_version"] = parts.version
     out.graph["release"] = parts.release
@@ -240,12 +240,12 @@ def project_store(store: pyoxigraph.Store) -> GraphData:
             )
 
     studies: dict[str, dict[str, Any]] = {}
-    for s, sid, citation, label, year, doi, status, title, model, disease, origin, n_total in _select(
+    for s, sid, citation, label, year, doi, status, title, model, disease, origin, n_total, ref in _select(
         store,
         """SELECT ?s (SAMPLE(?sid) AS ?i) (SAMPLE(?cit) AS ?c) (SAMPLE(?lab) AS ?l) (SAMPLE(?y) AS ?yr)
            (SAMPLE(?doi) AS ?d) (SAMPLE(?st) AS ?ds) (SAMPLE(?ti) AS ?t) (SAMPLE(?mo) AS ?m) (SAMPLE(?di) AS ?dm)
-           (SAMPLE(?oid) AS ?o) (SAMPLE(?nt) AS ?n)
-        WHERE { ?s a nibs:Study .
+           (SAMPLE(?oid) AS ?o) (SAMPLE(?nt) AS ?n) (SAMPLE(?rr) AS ?r)
+        WHERE { ?s a nibs:Study . OPTIONAL { ?s nibs:reviewRef ?rr }
           OPTIONAL { ?s nibs:studyId ?sid } OPTIONAL { ?s nibs:citation ?cit } OPTIONAL { ?s rdfs:label ?lab }
           OPTIONAL { ?s nibs:year ?y } OPTIONAL { ?s nibs:doi ?doi } OPTIONAL { ?s nibs:doiStatus ?st }
           OPTIONAL { ?s dcterms:title ?ti } OPTIONAL { ?s nibs:model ?mo } OPTIONAL { ?s nibs:diseaseModel ?di }
@@ -265,6 +265,7 @@ def project_store(store: pyoxigraph.Store) -> GraphData:
             "disease_model": _py(disease),
             "origin": _py(origin),
             "n_total": _py(n_total),
+            "review_ref": _py(ref),
         }
 
     params = " ".join(f"(SAMPLE(?v{i}) AS ?p{i})" for i in range(len(PROTOCOL_PARAMS)))
@@ -309,7 +310,12 @@ def project_store(store: pyoxigraph.Store) -> GraphData:
     required = " ".join(f"{{ SELECT ?f ?{v} WHERE {{ ?f {p} ?{v} }} }}" for v, p in single.items())
     optional = {"tp": "nibs:timePoint", "region": "nibs:region", "context": "nibs:context"}
     optional_part = " ".join(f"OPTIONAL {{ ?f {p} ?{v} }}" for v, p in optional.items())
-    many = {"species": "nibs:species", "setting": "nibs:setting", "conflicts": "nibs:conflictsWith"}
+    many = {
+        "species": "nibs:species",
+        "setting": "nibs:setting",
+        "conflicts": "nibs:conflictsWith",
+        "flags": "nibs:flag",
+    }
     many_part = " ".join(f"OPTIONAL {{ ?f {p} ?m_{v} }}" for v, p in many.items())
     columns = [*single, *optional]
     select = " ".join(f"(SAMPLE(?{v}) AS ?s_{v})" for v in columns)
@@ -332,7 +338,7 @@ def project_store(store: pyoxigraph.Store) -> GraphData:
         values = list(row)
         f = values[0].value
         v = dict(zip(columns, values[1 : 1 + len(columns)], strict=True))
-        species_items, setting_items, conflict_items = (_split(t) for t in values[1 + len(columns) :])
+        species_items, setting_items, conflict_items, flag_items = (_split(t) for t in values[1 + len(columns) :])
         study = studies.get(v["study"].value, {})
         protocol = v["protocol"].value
         direction = v["direction"].value
@@ -364,16 +370,20 @@ def project_store(store: pyoxigraph.Store) -> GraphData:
             "conflicts_with": tuple(
                 sorted(c[len(finding_prefix) :] if c.startswith(finding_prefix) else c for c in conflict_items)
             ),
+            "flags": tuple(sorted(f[len(NIBS) :] if f.startswith(NIBS) else f for f in flag_items)),
         }
         parts.findings[record["finding_id"]] = record
 
-    for link, source, target, relation, layer, location, reference, licence in _select(
+    for link, source, target, relation, layer, location, reference, licence, basis, flags, cited in _select(
         store,
-        """SELECT ?k (SAMPLE(?s) AS ?src) (SAMPLE(?t) AS ?tgt) (SAMPLE(?r) AS ?rel) (SAMPLE(?la) AS ?lay)
-           (SAMPLE(?loc) AS ?where) (SAMPLE(?ref) AS ?refs) (SAMPLE(?lic) AS ?licence)
-        WHERE { ?k a nibs:SignallingLink ; nibs:linkSource ?s ; nibs:linkTarget ?t ; nibs:relation ?r .
-          OPTIONAL { ?k nibs:layer ?la } OPTIONAL { ?k nibs:sourceLocation ?loc }
-          OPTIONAL { ?k nibs:reference ?ref } OPTIONAL { ?k dcterms:license ?lic } }
+        f"""SELECT ?k (SAMPLE(?s) AS ?src) (SAMPLE(?t) AS ?tgt) (SAMPLE(?r) AS ?rel) (SAMPLE(?la) AS ?lay)
+           (SAMPLE(?loc) AS ?where) (SAMPLE(?ref) AS ?refs) (SAMPLE(?lic) AS ?licence) (SAMPLE(?b) AS ?basis)
+           (GROUP_CONCAT(DISTINCT STR(?fl); separator="{_SEP}") AS ?flags)
+           (GROUP_CONCAT(DISTINCT STR(?st); separator="{_SEP}") AS ?cited)
+        WHERE {{ ?k a nibs:SignallingLink ; nibs:linkSource ?s ; nibs:linkTarget ?t ; nibs:relation ?r .
+          OPTIONAL {{ ?k nibs:layer ?la }} OPTIONAL {{ ?k nibs:sourceLocation ?loc }}
+          OPTIONAL {{ ?k nibs:reference ?ref }} OPTIONAL {{ ?k dcterms:license ?lic }} OPTIONAL {{ ?k nibs:basis ?b }}
+          OPTIONAL {{ ?k nibs:flag ?fl }} OPTIONAL {{ ?k prov:wasDerivedFrom ?st }} }}
         GROUP BY ?k""",
     ):
         link_id = link.value[len(DATA + "link/") :] if link.value.startswith(DATA + "link/") else link.value
@@ -392,6 +402,9 @@ def project_store(store: pyoxigraph.Store) -> GraphData:
                     "reference": _py(reference),
                     "licence": _py(licence),
                     "layer": layer_value,
+                    "basis": basis.value[len(NIBS) :] if basis is not None and basis.value.startswith(NIBS) else None,
+                    "flags": tuple(sorted(f[len(NIBS) :] if f.startswith(NIBS) else f for f in _split(flags))),
+                    "studies": cited_order([studies[c] for c in _split(cited) if c in studies]),
                 },
             )
         )
@@ -488,6 +501,7 @@ class ProjectionBuilder:
                 "n_total": s.n_total,
                 "species": tuple(sorted(set(s.species))),
                 "setting": tuple(sorted(set(s.setting))),
+                "review_ref": s.review_ref,
             }
         for p in protocols.values():
             label = f"{p.technique} ({p.arm_label})" if p.arm_label else f"{p.technique} ({p.protocol_id})"
@@ -527,6 +541,7 @@ class ProjectionBuilder:
             node = f"nibsdata:protocol/{p.protocol_id}"
             self._protocols[p.protocol_id] = (node, label, technique)
             self._parts.protocols.append((node, attrs))
+        refs = {s.review_ref: s.study_id for s in studies.values() if s.review_ref is not None}
         for link in links.values():
             evidence = {
                 "link_id": link.link_id,
@@ -534,6 +549,9 @@ class ProjectionBuilder:
                 "reference": link.reference or None,
                 "licence": link.licence,
                 "layer": link.layer,
+                "basis": link.basis,
+                "flags": tuple(sorted(set(link.flags))),
+                "studies": cited_order([self._studies[sid] for sid in link.cited(refs)]),
             }
             self._parts.links.append(
                 (
@@ -584,6 +602,7 @@ class ProjectionBuilder:
             "context": row["context"] or None,
             "source": share(row["source"], row["source"]),
             "conflicts_with": tuple(sorted(set(row["conflict"]))),
+            "flags": tuple(sorted(set(row["flags"]))),
         }
         self._parts.findings[row["finding_id"]] = record
 

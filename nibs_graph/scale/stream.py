@@ -204,6 +204,7 @@ def _iter_rows(
         problems.append(Problem(label, 1, None, None, "RFC 4180 CSV", f"unreadable header ({exc})"))
         return
     header = [h.strip() for h in header]
+    absent = {name: spec[name].read("") for name in spec if name not in header and spec[name].header_optional}
     if header_problems(label, header, spec, problems):
         return
     # (name, column, parse-when-not-empty) per position; None for a column the spec does not know
@@ -245,7 +246,7 @@ def _iter_rows(
                 )
             )
             continue
-        row: dict[str, Any] = {}
+        row: dict[str, Any] = dict(absent)
         ok = True
         for step, cell in zip(plan, cells, strict=True):
             if step is None:
@@ -444,7 +445,8 @@ def _entity_lines(e: Entity) -> list[str]:
     return out
 
 
-def _link_lines(link: Link) -> list[str]:
+def _link_lines(link: Link, cited: Iterable[str] = ()) -> list[str]:
+    """The triples of a signalling link; ``cited`` are the nodes of the studies it cites."""
     node = f"<{DATA}link/{link.link_id}>"
     prop = _n(RELATION_PROPERTIES[link.relation])
     source, target = _iri(link.source_id), _iri(link.target_id)
@@ -455,11 +457,14 @@ def _link_lines(link: Link) -> list[str]:
         f"{node} {_n('linkTarget')} {target} .\n",
         f"{node} {_n('relation')} {prop} .\n",
         f"{node} {_n('layer')} {_lit(link.layer)} .\n",
+        f"{node} {_n('basis')} {_n(str(link.basis))} .\n",
         f"{node} {_n('sourceLocation')} {_lit(link.source)} .\n",
         f"{node} <{_DCT}license> {_lit(link.licence)} .\n",
     ]
     if link.reference:
         out.append(f"{node} {_n('reference')} {_lit(link.reference)} .\n")
+    out.extend(f"{node} {_DERIVED} {study} .\n" for study in cited)
+    out.extend(f"{node} {_n('flag')} {_n(flag)} .\n" for flag in link.flags)
     if link.notes:
         out.append(f"{node} {_COMMENT} {_lit(link.notes)} .\n")
     return out
@@ -512,6 +517,7 @@ class _FindingWriter:
                 "context",
                 "regionEntity",
                 "conflictsWith",
+                "flag",
             )
         }
         self.p = p
@@ -554,6 +560,7 @@ class _FindingWriter:
         if f["notes"]:
             out.append(f"{node} {_COMMENT} {_lit(f['notes'])} .\n")
         out.extend(f"{node} {p['conflictsWith']} <{DATA}finding/{other}> .\n" for other in f["conflict"])
+        out.extend(f"{node} {p['flag']} {_n(flag)} .\n" for flag in f["flags"])
         if effect:
             prop = self.effect_props[direction]
             for subject in (protocol, technique):
@@ -688,8 +695,9 @@ def stream_ntriples(
             sink.extend(_protocol_lines(p, study_nodes[p.study_id], vocabulary.techniques))
         for e in entities.values():
             sink.extend(_entity_lines(e))
+        refs = EvidenceBase(studies=studies).review_refs()
         for link in links.values():
-            sink.extend(_link_lines(link))
+            sink.extend(_link_lines(link, (study_nodes[sid] for sid in link.cited(refs))))
 
     # findings.csv, one row at a time
     finding_problems: list[Problem] = problems.setdefault("findings.csv", [])

@@ -113,6 +113,26 @@ def _mismatch(raw: bytes) -> bytes:
     return replace_line(raw.decode(), 5, "beta2021-ctbs,cTBS,", "beta2021-ctbs,iTBS,").encode()
 
 
+def add_column(text: str, name: str, values: dict[int, str]) -> str:
+    """Append a column to a CSV text: ``name`` in the header, ``values[line]`` (default empty) on each row."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if line:
+            lines[i] = line + "," + (name if i == 0 else values.get(i + 1, ""))
+    return "\n".join(lines)
+
+
+@case("unknown_flag", "findings.csv", ("findings.csv", 3, "flags", "pooled_statement|guesswork"))
+def _flag(raw: bytes) -> bytes:
+    return add_column(raw.decode(), "flags", {2: "pooled_statement", 3: "pooled_statement|guesswork"}).encode()
+
+
+@case("unknown_basis", "pathways.csv", ("pathways.csv", 4, "basis", "implied"))
+def _basis(raw: bytes) -> bytes:
+    bases = {line: "stated" for line in range(2, 7)} | {4: "implied", 7: "membership"}
+    return add_column(raw.decode(), "basis", bases).encode()
+
+
 @case("missing_file", "pathways.csv", ("pathways.csv", None, None, None))
 def _missing(raw: bytes) -> None:  # type: ignore[return]
     return None
