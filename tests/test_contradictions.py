@@ -98,6 +98,8 @@ def test_table_has_one_row_per_pair_of_studies(runner) -> None:  # type: ignore[
     import io
 
     rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    payload = json.loads(runner.invoke(app, ["contradictions", "--opposite-only", "-f", "json"]).stdout)
+    assert len(rows) == sum(len(c["pairs"]) for c in payload["contradictions"])
     sep = [r for r in rows if r["target"] == "SEP amplitude"]
     assert len(sep) == 1 and sep[0]["category"] == "expected_by_design" and sep[0]["factor"] == "polarity"
     assert all(r["kind"] == "opposite" for r in rows)

@@ -89,7 +89,7 @@ def test_one_finding_added_one_removed_one_flipped(edited: Path) -> None:
     contradictions = {(c.target, c.family, c.status, c.old_kind, c.new_kind) for c in diff.contradictions}
     assert contradictions == {
         ("Akt", "TMS", "resolved", "opposite", None),  # baek2018-f02 was the only ↓ Akt
-        ("BDNF", "TMS", "changed", "null", "opposite"),  # wang2014-f02 moved to ↓
+        ("BDNF", "TMS", "changed", "change_vs_none", "opposite"),  # wang2014-f02 moved to ↓
         ("mTOR", "TMS", "appeared", None, "opposite"),  # baek2018-f99 ↓ against ↑ mTOR
     }
     bdnf = next(c for c in diff.contradictions if c.target == "BDNF")

@@ -24,7 +24,7 @@ NIBS = [sys.executable, "-m", "nibs_graph.cli"]
 TABULAR = [
     (["hubs", "--top", "7"], "hubs"),
     (["gaps", "--top", "9"], "links"),
-    (["contradictions"], "contradictions"),
+    (["contradictions"], None),  # one row per pair of studies, not per contradiction
     (["evidence", "rTMS", "Akt"], "evidence"),
     (["evidence", "cTBS"], "evidence"),
     (["evidence", "BDNF"], "evidence"),
