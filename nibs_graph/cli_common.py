@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -157,8 +158,13 @@ def graph_from_options(
     layer: list[str] | None,
     store: str | None = None,
     endpoint: str | None = None,
+    *,
+    notes: bool = True,
 ) -> Any:
-    """Load the projection chosen by ``--data`` / ``--graph`` / ``--layer`` / ``--store`` / ``--endpoint``."""
+    """Load the projection chosen by ``--data`` / ``--graph`` / ``--layer`` / ``--store`` / ``--endpoint``.
+
+    With ``notes``, what the running command's ``--param`` leaves out is said on standard error.
+    """
     from .api import load_graph
 
     chosen = [name for name, value in (("--data", data), ("--graph", graph), ("--endpoint", endpoint)) if value]
@@ -171,8 +177,25 @@ def graph_from_options(
     if endpoint or (store and store != "memory"):
         from .sparql.stores import load_projection
 
-        return load_projection(endpoint or str(store))
-    return load_graph(data, graph_file=graph, layers=tuple(layer or ()))
+        G = load_projection(endpoint or str(store))
+    else:
+        G = load_graph(data, graph_file=graph, layers=tuple(layer or ()))
+    if notes:
+        _say_filter_notes(G)
+    return G
+
+
+#: The evidence filter of the command running (set by :func:`with_evidence_filter`), for its notes.
+_RUNNING_FILTER: ContextVar[Any] = ContextVar("nibs_graph_running_filter", default=None)
+
+
+def _say_filter_notes(G: Any) -> None:
+    """Say on standard error what the running command's ``--param`` left out (arms not stating a parameter,
+    intensities in other units, which are never compared)."""
+    flt = _RUNNING_FILTER.get()
+    if flt is not None and flt.params:
+        for note in flt.notes(G):
+            typer.echo(f"note: {note}", err=True)
 
 
 def emit_json(payload: Any) -> None:
@@ -252,6 +275,17 @@ EVIDENCE_OPTIONS: dict[str, tuple[Any, Any]] = {
         ],
         False,
     ),
+    "param": (
+        Annotated[
+            list[str] | None,
+            typer.Option(
+                "--param",
+                help="Only stimulation evidence from protocol arms with this parameter: NAME=VALUE or NAME=MIN..MAX "
+                "(either end open; repeatable), e.g. frequency_hz=..1, intensity=90..120%RMT, polarity=anodal.",
+            ),
+        ],
+        None,
+    ),
 }
 
 
@@ -262,10 +296,12 @@ def evidence_filter_from_options(
     exclude_flag: list[str] | None = None,
     strict: bool = False,
     allow_assumed: bool = False,
+    param: list[str] | None = None,
 ) -> Any:
     """Build the :class:`~nibs_graph.queries.filters.EvidenceFilter` of the shared options (QueryError if bad)."""
     from . import vocab
     from .queries.filters import EvidenceFilter
+    from .queries.params import parse_params
 
     if species is not None:
         try:
@@ -286,6 +322,7 @@ def evidence_filter_from_options(
         exclude_flags=frozenset(exclude_flag or ()),
         strict=strict,
         allow_assumed=allow_assumed,
+        params=parse_params(param or ()),
     )
 
 
@@ -317,7 +354,11 @@ def with_evidence_filter(command: Callable[..., Any]) -> Callable[..., Any]:
         options = {name: kwargs.pop(name) for name in EVIDENCE_OPTIONS if name in kwargs}
         with library_errors():
             flt = evidence_filter_from_options(**options)
-        return command(*args, evidence_filter=flt, **kwargs)
+        token = _RUNNING_FILTER.set(flt)
+        try:
+            return command(*args, evidence_filter=flt, **kwargs)
+        finally:
+            _RUNNING_FILTER.reset(token)
 
     run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
     run.__annotations__ = {p.name: p.annotation for p in parameters}  # already evaluated: for get_type_hints

@@ -27,41 +27,20 @@ from .cli_common import (
     OutputFormat,
     StoreOption,
     emit_json,
+    evidence_filter_from_options,
     graph_from_options,
     library_errors,
+    with_evidence_filter,
 )
 from .errors import NoResultError, QueryError
 
 __all__ = ["register"]
 
 
-ParamOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--param",
-        help="Only evidence from protocol arms with this parameter: NAME=VALUE or NAME=MIN..MAX (either end open; "
-        "repeatable), e.g. frequency_hz=..1, intensity=90..120%RMT, polarity=anodal.",
-    ),
-]
 SpeciesOption = Annotated[str | None, typer.Option("--species", help="Only evidence in this species.")]
 SettingOption = Annotated[
     str | None, typer.Option("--setting", help="Only evidence in this setting (in vitro, ex vivo, in vivo, human).")
 ]
-
-
-def _check_filters(species: str | None, setting: str | None, param: list[str] | None) -> tuple[str | None, Any]:
-    """The canonical species and the parsed ``--param`` constraints; a usage error for a bad value."""
-    from . import vocab
-    from .queries.params import parse_params
-
-    if species is not None:
-        try:
-            species = vocab.species(species)
-        except ValueError as exc:
-            raise QueryError(f"--species {species!r} is not allowed; allowed: {exc}") from None
-    if setting is not None and setting not in vocab.SETTINGS:
-        raise QueryError(f"--setting {setting!r} is not allowed; allowed: {', '.join(vocab.SETTINGS)}")
-    return species, parse_params(param or ())
 
 
 def _output(fmt: OutputFormat, G: Any, result: Any, found: bool, name: str) -> None:
@@ -80,25 +59,22 @@ def synthesis(
         str,
         typer.Option("--by", help="Group by: technique, family, species, setting, model or param:NAME."),
     ] = "technique",
-    species: SpeciesOption = None,
-    setting: SettingOption = None,
-    param: ParamOption = None,
     data: DataOption = None,
     graph: GraphOption = None,
     layer: LayerOption = None,
     store: StoreOption = None,
     endpoint: EndpointOption = None,
     fmt: FormatOption = OutputFormat.table,
+    evidence_filter: Any = None,
 ) -> None:
     """Synthesis by direction of effect: one vote per study and group, Wilson interval, sign test."""
     from .queries.synthesis import check_grouping
     from .queries.synthesis import synthesis as synthesise
 
     with library_errors():
-        species, params = _check_filters(species, setting, param)
         check_grouping(by)
         G = graph_from_options(data, graph, layer, store, endpoint)
-        result = synthesise(G, target, by=by, species=species, setting=setting, params=params)
+        result = synthesise(G, target, by=by, evidence_filter=evidence_filter)
         _output(fmt, G, result, bool(result.groups), "synthesis")
         if not result.groups:
             raise NoResultError(f"no stimulation finding on {G.nodes[result.target]['label']} with these filters")
@@ -110,23 +86,20 @@ def protocols(
         str | None,
         typer.Option("--direction", help="Only arms that showed this direction: increased, decreased, unchanged."),
     ] = None,
-    species: SpeciesOption = None,
-    setting: SettingOption = None,
-    param: ParamOption = None,
     data: DataOption = None,
     graph: GraphOption = None,
     layer: LayerOption = None,
     store: StoreOption = None,
     endpoint: EndpointOption = None,
     fmt: FormatOption = OutputFormat.table,
+    evidence_filter: Any = None,
 ) -> None:
     """The protocol arms that moved a target, grouped into parameter sets and ranked by agreeing studies."""
     from .queries.protocols import protocol_sets
 
     with library_errors():
-        species, params = _check_filters(species, setting, param)
-        G = graph_from_options(data, graph, layer, store, endpoint)
-        result = protocol_sets(G, target, direction=direction, species=species, setting=setting, params=params)
+        G = graph_from_options(data, graph, layer, store, endpoint, notes=False)
+        result = protocol_sets(G, target, direction=direction, evidence_filter=evidence_filter)
         _output(fmt, G, result, bool(result.sets), "protocols")
         if not result.sets:
             for note in result.notes:
@@ -137,12 +110,10 @@ def protocols(
 
 def effect_direction(
     targets: Annotated[list[str], typer.Argument(help="Targets (columns), then the file: BDNF TrkB ... out.png")],
-    species: SpeciesOption = None,
-    setting: SettingOption = None,
-    param: ParamOption = None,
     data: DataOption = None,
     graph: GraphOption = None,
     layer: LayerOption = None,
+    evidence_filter: Any = None,
 ) -> None:
     """The effect direction plot: studies by technique × targets, one vote per study (PNG or SVG by suffix)."""
     from pathlib import Path
@@ -152,10 +123,9 @@ def effect_direction(
     with library_errors():
         if len(targets) < 2:
             raise QueryError("name at least one target and then the file to write (e.g. BDNF CREB figure.png)")
-        species, params = _check_filters(species, setting, param)
         G = graph_from_options(data, graph, layer)
         out = Path(targets[-1])
-        effect_direction_figure(G, targets[:-1], out, species=species, setting=setting, params=params)
+        effect_direction_figure(G, targets[:-1], out, evidence_filter=evidence_filter)
     typer.echo(f"wrote {out} ({out.stat().st_size:,} bytes)")
 
 
@@ -183,17 +153,17 @@ def dose(
     from .export.protocol_figures import dose_figure
 
     with library_errors():
-        species, _ = _check_filters(species, setting, None)
+        flt = evidence_filter_from_options(species=species, setting=setting)
         G = graph_from_options(data, graph, layer)
-        dose_figure(G, target, Path(out), param, direction=direction, species=species, setting=setting)
+        dose_figure(G, target, Path(out), param, direction=direction, evidence_filter=flt)
     typer.echo(f"wrote {out} ({Path(out).stat().st_size:,} bytes)")
 
 
 def register(app: typer.Typer) -> None:
     """Add ``synthesis`` and ``protocols`` to the ``nibs-graph`` app, and their figures to ``figure``."""
-    app.command("synthesis")(synthesis)
-    app.command("protocols")(protocols)
+    app.command("synthesis")(with_evidence_filter(synthesis))
+    app.command("protocols")(with_evidence_filter(protocols))
     for group in app.registered_groups:
         if group.name == "figure" and group.typer_instance is not None:
-            group.typer_instance.command("effect-direction")(effect_direction)
+            group.typer_instance.command("effect-direction")(with_evidence_filter(effect_direction))
             group.typer_instance.command("dose")(dose)

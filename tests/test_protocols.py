@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 
 from nibs_graph.cli import app
 from nibs_graph.errors import QueryError
+from nibs_graph.queries.filters import EvidenceFilter
 from nibs_graph.queries.hubs import change_links, exact_null, hubs, permutation_null
 from nibs_graph.queries.params import PARAMETERS, parse_param, parse_params
 from nibs_graph.queries.protocols import protocol_sets
@@ -232,11 +234,15 @@ def test_synthesis_cli_json_and_csv(runner, votes_dir: Path) -> None:  # type: i
 
 
 def test_protocols_on_tiny_data_with_mixed_units(tiny_graph) -> None:  # type: ignore[no-untyped-def]
-    result = protocol_sets(tiny_graph, "BDNF", params=parse_params(["intensity=..300µA"]))
+    result = protocol_sets(
+        tiny_graph, "BDNF", evidence_filter=EvidenceFilter(params=parse_params(["intensity=..300µA"]))
+    )
     assert [a.protocol for _, a in result.arms()] == ["nibsdata:protocol/beta2021-atdcs"]
     assert any("%MSO" in n and "never compared" in n for n in result.notes)
     # an open-ended frequency range keeps the 50 Hz TBS arms and drops the tDCS arm, which states no frequency
-    result = protocol_sets(tiny_graph, "BDNF", params=parse_params(["frequency_hz=40.."]))
+    result = protocol_sets(
+        tiny_graph, "BDNF", evidence_filter=EvidenceFilter(params=parse_params(["frequency_hz=40.."]))
+    )
     assert sorted(a.technique for _, a in result.arms()) == ["cTBS", "iTBS"]
     assert any("do not state frequency_hz" in n for n in result.notes)
 
@@ -559,3 +565,109 @@ def test_species_names_are_canonicalised(runner) -> None:  # type: ignore[no-unt
     assert ok.exit_code == 0 and json.loads(ok.stdout)["filters"]["species"] == "rat"
     bad = runner.invoke(app, ["synthesis", "BDNF", "--species", "ratt"])
     assert bad.exit_code == 2 and "did you mean: rat" in bad.stderr
+
+
+# ------------------------------------------------------------------------------ --param in every query (the evidence filter)
+
+
+def _protocol_frequency(G, protocol: str | None) -> float | None:  # type: ignore[no-untyped-def]
+    return None if protocol is None else G.nodes[protocol].get("frequencyHz")
+
+
+def test_evidence_filter_params(tiny_graph) -> None:  # type: ignore[no-untyped-def]
+    f = EvidenceFilter(params=("frequency_hz=40..",))
+    itbs = tiny_graph.graph["findings"]["alpha2020-f01"]
+    tdcs = tiny_graph.graph["findings"]["beta2021-f02"]
+    assert f.accepts(itbs, tiny_graph) and not f.accepts(tdcs, tiny_graph)
+    assert f.filters_records and f.options() == ["--param frequency_hz=40.."]
+    assert f.describe() == "protocol arms with frequency_hz=40.."
+    assert EvidenceFilter.from_dict(f.to_dict()) == f
+    assert f.accepts({"link_id": "L1", "flags": ()}, tiny_graph)  # signalling links are not protocol arms
+    with pytest.raises(QueryError, match="needs the graph"):
+        f.accepts(itbs)
+    with pytest.raises(QueryError, match="unknown parameter"):
+        EvidenceFilter(params=("speed=3",))
+
+
+def test_shipped_path_keeps_only_low_frequency_evidence(shipped_graph, runner) -> None:  # type: ignore[no-untyped-def]
+    from nibs_graph.queries.paths import paths
+
+    low = paths(
+        shipped_graph, "rTMS", "BDNF", evidence_filter=EvidenceFilter(params=parse_params(["frequency_hz=..1"]))
+    )
+    assert low.paths
+    effect = [e for p in low.paths for h in p.hops for e in h.evidence if "finding_id" in e]
+    assert effect and all((_protocol_frequency(shipped_graph, e["protocol"]) or 99) <= 1 for e in effect)
+    everything = paths(shipped_graph, "rTMS", "BDNF")
+    frequencies = {
+        _protocol_frequency(shipped_graph, e["protocol"])
+        for p in everything.paths
+        for h in p.hops
+        for e in h.evidence
+        if "finding_id" in e
+    }
+    assert any(f is not None and f > 1 for f in frequencies)  # the filter has something to remove
+    result = runner.invoke(app, ["path", "rTMS", "BDNF", "--param", "frequency_hz=..1", "--format", "json"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["filters"]["params"][0]["max"] == 1.0
+    protocols = {e["protocol"] for p in data["paths"] for h in p["hops"] for e in h["evidence"] if e.get("finding_id")}
+    assert protocols and all(_protocol_frequency(shipped_graph, p) <= 1 for p in protocols)
+    assert "do not state frequency_hz" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["path", "rTMS", "BDNF"],
+        ["evidence", "rTMS", "BDNF"],
+        ["hubs"],
+        ["diverge", "BDNF"],
+        ["contradictions"],
+        ["gaps"],
+        ["synthesis", "BDNF"],
+        ["protocols", "BDNF"],
+    ],
+)
+def test_every_query_takes_param(runner, shipped_graph, args: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """--param on every query command: only findings of matching arms appear; a bad --param is exit 2."""
+    result = runner.invoke(app, [*args, "--param", "frequency_hz=..1", "--format", "json"])
+    assert result.exit_code in (0, 1), result.stderr
+    if result.exit_code == 0:
+        text = result.stdout
+        finding_ids = set(re.findall(r'"([a-z0-9_]+-f\d+)"', text))
+        for fid in finding_ids:
+            record = shipped_graph.graph["findings"][fid]
+            assert (_protocol_frequency(shipped_graph, record["protocol"]) or 99) <= 1, (args, fid)
+    bad = runner.invoke(app, [*args, "--param", "frequency_hz=fast"])
+    assert bad.exit_code == 2 and "not a number" in bad.stderr and "allowed names (units)" in bad.stderr
+
+
+def test_hubs_with_param_count_only_matching_arms(shipped_graph) -> None:  # type: ignore[no-untyped-def]
+    flt = EvidenceFilter(params=parse_params(["frequency_hz=..1"]))
+    for h in hubs(shipped_graph, evidence_filter=flt):
+        for study in h.studies:
+            arms = [
+                r["protocol"]
+                for r in shipped_graph.graph["findings"].values()
+                if r["study_id"] == study and r["target"] == h.id and r["stimulation_effect"]
+            ]
+            assert any((_protocol_frequency(shipped_graph, a) or 99) <= 1 for a in arms)
+
+
+def test_export_html_takes_param(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "low.html"
+    args = ["export", "html", str(out), "--path", "rTMS", "BDNF", "--param", "frequency_hz=..1"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    page = out.read_text(encoding="utf-8")
+    assert "kim2024-f26" in page  # the 1 Hz arm's BDNF finding
+    assert "feng2012-f01" not in page  # a 15 Hz finding
+    bad = runner.invoke(app, ["export", "html", str(out), "--param", "speed=1"])
+    assert bad.exit_code == 2
+
+
+def test_mixed_units_are_said_on_every_query(runner) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["path", "anodal tDCS", "BDNF", "--param", "intensity=..300uA"])
+    assert result.exit_code == 0
+    assert "never compared" in result.stderr and "%MSO" in result.stderr

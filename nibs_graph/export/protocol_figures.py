@@ -73,8 +73,8 @@ class EffectDirectionData:
     rows: list[Row]
 
 
-def effect_direction_data(G: Any, targets: Sequence[str], **filters: Any) -> EffectDirectionData:
-    """Collect the votes of every study on each target, by technique (``filters`` as for ``synthesis``)."""
+def effect_direction_data(G: Any, targets: Sequence[str], evidence_filter: Any = None) -> EffectDirectionData:
+    """Collect the votes of every study on each target, by technique (only the evidence the filter accepts)."""
     from ..queries.protocols import SETTING_CLASSES, setting_class
     from ..queries.synthesis import stimulation_findings, synthesis
 
@@ -87,10 +87,10 @@ def effect_direction_data(G: Any, targets: Sequence[str], **filters: Any) -> Eff
     for node in nodes:
         settings: dict[str, set[str]] = {}
         sizes: dict[str, int | None] = {}
-        for r in stimulation_findings(G, node, **{k: v for k, v in filters.items() if k != "by"}):
+        for r in stimulation_findings(G, node, evidence_filter=evidence_filter):
             settings.setdefault(r["study_id"], set()).add(setting_class(str(r["setting"])))
             sizes[r["study_id"]] = r.get("n_total")
-        for group in synthesis(G, node, by="technique", **filters).groups:
+        for group in synthesis(G, node, by="technique", evidence_filter=evidence_filter).groups:
             studies = per_technique.setdefault(group.group, {})
             for vote in group.votes:
                 row = studies.setdefault(vote.study_id, Row("study", vote.citation, group.group))
@@ -358,10 +358,11 @@ def render_dose(d: DoseData, *, title: str | None = None) -> Figure:
     return fig
 
 
-def effect_direction_figure(G: Any, targets: Sequence[str], out: Path | str, **filters: Any) -> Path:
+def effect_direction_figure(G: Any, targets: Sequence[str], out: Path | str, evidence_filter: Any = None) -> Path:
     """Draw the effect direction plot of ``targets`` and write it to ``out`` (``.png`` or ``.svg``)."""
     fmt = _format(out)
-    return write_atomic(out, figure_bytes(render_effect_direction(effect_direction_data(G, targets, **filters)), fmt))
+    data = effect_direction_data(G, targets, evidence_filter)
+    return write_atomic(out, figure_bytes(render_effect_direction(data), fmt))
 
 
 def dose_figure(G: Any, target: str, out: Path | str, parameter: str = "frequency_hz", **filters: Any) -> Path:

@@ -31,6 +31,8 @@ from typing import Any
 
 from .. import vocab
 from ..errors import QueryError
+from .params import ParamConstraint, params_match, parse_params
+from .params import unit_notes as param_notes
 
 __all__ = ["NO_FILTER", "EvidenceFilter", "measured_in"]
 
@@ -67,6 +69,10 @@ class EvidenceFilter:
     allow_assumed:
         Keep signalling hops without the support the filter asks for, marked ``assumed``, instead of leaving
         them out.
+    params:
+        Only stimulation findings from protocol arms whose stated parameters match every constraint
+        (``--param frequency_hz=..1``; strings are parsed, see :mod:`nibs_graph.queries.params`). An arm that does
+        not state a parameter never matches; intensities in different units are never compared.
     """
 
     species: str | None = None
@@ -75,9 +81,16 @@ class EvidenceFilter:
     exclude_flags: frozenset[str] = field(default_factory=frozenset)
     strict: bool = False
     allow_assumed: bool = False
+    params: tuple[ParamConstraint, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "exclude_flags", frozenset(self.exclude_flags))
+        if any(isinstance(c, str) for c in self.params):
+            given = [c for c in self.params if isinstance(c, str)]
+            parsed = iter(parse_params(given))
+            object.__setattr__(self, "params", tuple(next(parsed) if isinstance(c, str) else c for c in self.params))
+        else:
+            object.__setattr__(self, "params", tuple(self.params))
         if self.species is not None:
             try:
                 object.__setattr__(self, "species", vocab.species(self.species))
@@ -95,8 +108,8 @@ class EvidenceFilter:
 
     @property
     def filters_records(self) -> bool:
-        """True when some evidence records may be left out (species, setting or flags)."""
-        return bool(self.species or self.setting or self.exclude_flags or self.strict)
+        """True when some evidence records may be left out (species, setting, flags or protocol parameters)."""
+        return bool(self.species or self.setting or self.exclude_flags or self.strict or self.params)
 
     @property
     def checks_hops(self) -> bool:
@@ -131,7 +144,23 @@ class EvidenceFilter:
             return False
         if "finding_id" not in record:
             return True
+        if self.params and not self.arm_matches(record, G):
+            return False
         return self.measured_in(record)
+
+    def arm_matches(self, record: dict[str, Any], G: Any) -> bool:
+        """Whether a finding's protocol arm (its node in ``G``) states parameters matching every ``params``."""
+        if G is None:
+            raise QueryError("a filter on protocol parameters needs the graph (accepts(record, G))")
+        return params_match(G.nodes.get(record.get("protocol"), {}), self.params)
+
+    def notes(self, G: Any) -> list[str]:
+        """What the parameter constraints left out across the graph's protocol arms (arms not stating a parameter,
+        intensities in other units), for the CLI to say; empty without ``params``."""
+        if not self.params:
+            return []
+        arms = [attrs for attrs in G.nodes.values() if attrs.get("type") == "protocol"]
+        return param_notes(arms, self.params)
 
     def keep(self, records: Iterable[dict[str, Any]], G: Any = None) -> list[dict[str, Any]]:
         """The records that count."""
@@ -165,6 +194,8 @@ class EvidenceFilter:
             parts.append("without flags: " + ", ".join(sorted(self.exclude_flags)))
         if self.allow_assumed:
             parts.append("assumed hops kept")
+        if self.params:
+            parts.append("protocol arms with " + ", ".join(c.text for c in self.params))
         return "; ".join(parts)
 
     def options(self) -> list[str]:
@@ -177,6 +208,7 @@ class EvidenceFilter:
         given += [f"--min-studies {self.min_studies}"] * (self.min_studies > 1)
         given += [f"--exclude-flag {flag}" for flag in sorted(self.exclude_flags)]
         given += ["--strict"] * self.strict + ["--allow-assumed"] * self.allow_assumed
+        given += [f"--param {c.text}" for c in self.params]
         return given
 
     @classmethod
@@ -188,6 +220,7 @@ class EvidenceFilter:
         """
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         known["exclude_flags"] = frozenset(known.get("exclude_flags") or ())
+        known["params"] = tuple(c["text"] if isinstance(c, dict) else c for c in known.get("params") or ())
         return cls(**known)
 
     def to_dict(self) -> dict[str, Any]:
@@ -199,6 +232,7 @@ class EvidenceFilter:
             "exclude_flags": sorted(self.exclude_flags),
             "strict": self.strict,
             "allow_assumed": self.allow_assumed,
+            "params": [c.to_dict() for c in self.params],
         }
 
 

@@ -18,7 +18,7 @@ cells), then by technique.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,8 @@ from .. import vocab
 from ..errors import QueryError
 from ..resolve import resolve
 from ._common import node_summary
-from .params import ParamConstraint, arm_parameters, unit_notes
+from .filters import NO_FILTER, EvidenceFilter
+from .params import arm_parameters, unit_notes
 from .synthesis import stimulation_findings
 
 __all__ = ["SETTING_CLASSES", "SET_PARAMETERS", "ParameterSet", "ProtocolArm", "ProtocolSets", "protocol_sets"]
@@ -150,9 +151,7 @@ def protocol_sets(
     target: str,
     *,
     direction: str | None = None,
-    species: str | None = None,
-    setting: str | None = None,
-    params: Sequence[ParamConstraint] = (),
+    evidence_filter: EvidenceFilter | None = None,
     keep: Callable[[Mapping[str, Any]], bool] | None = None,
 ) -> ProtocolSets:
     """The protocol arms that moved ``target``, grouped into parameter sets and ranked by agreeing studies.
@@ -165,13 +164,15 @@ def protocol_sets(
         The entity (name, synonym or CURIE).
     direction:
         Only arms that showed this direction (``increased``, ``decreased`` or ``unchanged``).
-    species, setting, params, keep:
-        Only findings in that species / setting, from arms matching every parameter constraint, passing ``keep``.
+    evidence_filter, keep:
+        Only findings the filter accepts (species, setting, certainty flags, protocol parameters) and passing
+        ``keep``; sets with fewer studies than the filter's ``min_studies`` are left out.
     """
     if direction is not None and direction not in vocab.DIRECTIONS:
         raise QueryError(f"--direction {direction!r} is not allowed; allowed: {', '.join(vocab.DIRECTIONS)}")
     node = resolve(G, target)
-    records = stimulation_findings(G, node, species=species, setting=setting, params=params, keep=keep)
+    flt = evidence_filter or NO_FILTER
+    records = stimulation_findings(G, node, evidence_filter=flt, keep=keep)
     if direction is not None:
         records = [r for r in records if r["direction"] == direction]
     by_arm: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -208,7 +209,8 @@ def protocol_sets(
         members.sort(key=lambda a: (SETTING_CLASSES.index(setting_class("|".join(a.settings))), a.study_id))
         best = min((setting_class("|".join(a.settings)) for a in members), key=SETTING_CLASSES.index)
         studies = tuple(sorted({a.study_id for a in members}))
-        unranked.append((technique, dict(key_params), arm_direction, studies, best, tuple(members)))
+        if len(studies) >= flt.min_studies:
+            unranked.append((technique, dict(key_params), arm_direction, studies, best, tuple(members)))
     unranked.sort(
         key=lambda s: (
             -len(s[3]),
@@ -219,9 +221,8 @@ def protocol_sets(
         )
     )
     sets = [ParameterSet(i, *s) for i, s in enumerate(unranked, 1)]
-    filters: dict[str, Any] = {"species": species, "setting": setting, "params": [c.to_dict() for c in params]}
-    notes = unit_notes((G.nodes.get(r["protocol"], {}) for r in _unfiltered(G, node)), params)
-    return ProtocolSets(node, direction, sets, filters, notes)
+    notes = unit_notes((G.nodes.get(r["protocol"], {}) for r in _unfiltered(G, node)), flt.params)
+    return ProtocolSets(node, direction, sets, flt.to_dict(), notes)
 
 
 def _unfiltered(G: Any, node: str) -> list[dict[str, Any]]:

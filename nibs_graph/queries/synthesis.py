@@ -24,7 +24,7 @@ doi:10.1002/jrsm.1427): read its p as a description of how one-sided the votes a
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -32,8 +32,9 @@ from typing import Any
 from .. import vocab
 from ..errors import QueryError
 from ..resolve import resolve
-from ._common import filter_evidence, node_summary, technique_lineage_labels
-from .params import PARAMETERS, ParamConstraint, arm_parameters, params_match
+from ._common import node_summary, technique_lineage_labels
+from .filters import NO_FILTER, EvidenceFilter
+from .params import PARAMETERS, arm_parameters
 
 __all__ = [
     "GROUPINGS",
@@ -253,17 +254,14 @@ def stimulation_findings(
     G: Any,
     target: str,
     *,
-    species: str | None = None,
-    setting: str | None = None,
-    params: Sequence[ParamConstraint] = (),
+    evidence_filter: EvidenceFilter | None = None,
     keep: Callable[[Mapping[str, Any]], bool] | None = None,
 ) -> list[dict[str, Any]]:
-    """The stimulation-effect findings on ``target`` (a node id) that pass the filters, by finding id."""
+    """The stimulation-effect findings on ``target`` (a node id) that the filter accepts, by finding id."""
+    flt = evidence_filter or NO_FILTER
     records = [r for r in G.graph.get("findings", {}).values() if r["target"] == target and r.get("stimulation_effect")]
-    if species or setting:
-        records = filter_evidence(records, species, setting)
-    if params:
-        records = [r for r in records if params_match(G.nodes.get(r["protocol"], {}), params)]
+    if flt.filters_records:
+        records = flt.keep(records, G)
     if keep is not None:
         records = [r for r in records if keep(r)]
     return sorted(records, key=lambda r: r["finding_id"])
@@ -274,9 +272,7 @@ def synthesis(
     target: str,
     *,
     by: str = "technique",
-    species: str | None = None,
-    setting: str | None = None,
-    params: Sequence[ParamConstraint] = (),
+    evidence_filter: EvidenceFilter | None = None,
     keep: Callable[[Mapping[str, Any]], bool] | None = None,
 ) -> Synthesis:
     """Synthesise the direction of effect of stimulation on ``target``, one vote per study and group.
@@ -290,9 +286,9 @@ def synthesis(
     by:
         ``technique`` (the arm's technique), ``family`` (rTMS, tDCS, PAS ...), ``species``, ``setting``,
         ``model`` (the study's disease model) or ``param:NAME`` (a protocol parameter's stated value).
-    species, setting, params, keep:
-        Only findings measured in that species / setting, from arms matching every parameter constraint, and
-        passing ``keep``.
+    evidence_filter, keep:
+        Only findings the filter accepts (species, setting, certainty flags, protocol parameters) and passing
+        ``keep``; groups with fewer studies than the filter's ``min_studies`` are left out.
 
     Returns
     -------
@@ -309,7 +305,8 @@ def synthesis(
     """
     by = check_grouping(by)
     node = resolve(G, target)
-    records = stimulation_findings(G, node, species=species, setting=setting, params=params, keep=keep)
+    flt = evidence_filter or NO_FILTER
+    records = stimulation_findings(G, node, evidence_filter=flt, keep=keep)
     grouped: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for record in records:
         for key in _group_keys(G, by, record):
@@ -333,7 +330,7 @@ def synthesis(
                     time_points=tuple(sorted({f["time_point"] for f in findings if f.get("time_point")})),
                 )
             )
-        groups.append(SynthesisGroup(key, tuple(votes)))
+        if len(votes) >= flt.min_studies:
+            groups.append(SynthesisGroup(key, tuple(votes)))
     groups.sort(key=lambda g: (-len(g.votes), -g.count("increased") - g.count("decreased"), g.group))
-    filters: dict[str, Any] = {"species": species, "setting": setting, "params": [c.to_dict() for c in params]}
-    return Synthesis(node, by, groups, filters)
+    return Synthesis(node, by, groups, flt.to_dict())
