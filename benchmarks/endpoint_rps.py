@@ -1,13 +1,20 @@
-"""Latency and throughput of the SPARQL endpoint with the embedded (rdflib) and the Oxigraph store.
+"""Latency and throughput of the SPARQL endpoint on both stores, against a plain ``oxigraph serve`` on the same data.
 
-Starts ``nibs-graph serve`` in its own process on a free loopback port (one server per store), then
-for 1, 4 and 16 concurrent clients sends a fixed mix of quick queries for a bounded time and prints the median
-and 95th-percentile latency and the requests per second. Traffic goes to 127.0.0.1 only; every loop is bounded in
-count and time.
+Starts ``nibs-graph serve`` in its own process on a free loopback port (one server per store) and a plain Oxigraph
+server (``oxigraph serve-read-only``, the ``oxigraph`` package) holding ``nibs-graph export nt`` of the same data,
+then for each client count sends a fixed mix of quick queries for a bounded time, in two modes:
+
+* ``repeated``: the same three query texts over and over (a cache of checked queries helps);
+* ``distinct``: every request a new text (the same three queries, each with a ``LIMIT`` never sent before, as
+  parameterised clients send them), so every request pays the guard and the engine's parse.
+
+Every query carries its ``PREFIX`` declarations, so the plain Oxigraph server runs the same texts. Prints the
+median and 95th-percentile latency, the requests per second and the ratio to the plain Oxigraph server. Traffic
+goes to 127.0.0.1 only; every loop is bounded in count and time.
 
 Usage::
 
-    python benchmarks/endpoint_rps.py [--data DIR] [--seconds 5] [--clients 1 4 16] [--stores memory oxigraph]
+    python benchmarks/endpoint_rps.py [--data DIR] [--seconds 5] [--clients 8] [--stores memory oxigraph plain]
 """
 
 from __future__ import annotations
@@ -25,11 +32,22 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+_PROLOGUE = (
+    "PREFIX nibs: <https://w3id.org/nibs-graph/ontology#> PREFIX HGNC: <https://identifiers.org/hgnc:> "
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+)
 #: The query mix: a lookup, a join with a filter, an aggregate (all answered in milliseconds).
 QUERIES = (
-    "ASK { nibs:iTBS nibs:increases HGNC:1033 }",
-    "SELECT ?t ?label WHERE { ?t nibs:increases HGNC:1033 ; rdfs:label ?label } ORDER BY ?t",
-    "SELECT ?setting (COUNT(?f) AS ?n) WHERE { ?f nibs:setting ?s . ?s rdfs:label ?setting } GROUP BY ?setting",
+    _PROLOGUE + "ASK { nibs:iTBS nibs:increases HGNC:1033 }",
+    _PROLOGUE + "SELECT ?t ?label WHERE { ?t nibs:increases HGNC:1033 ; rdfs:label ?label } ORDER BY ?t",
+    _PROLOGUE
+    + "SELECT ?setting (COUNT(?f) AS ?n) WHERE { ?f nibs:setting ?s . ?s rdfs:label ?setting } GROUP BY ?setting",
+)
+#: The same queries as texts never sent before: ``{n}`` becomes a new number for every request.
+DISTINCT = (
+    _PROLOGUE + "ASK { nibs:iTBS nibs:increases HGNC:1033 FILTER({n} > 0) }",
+    QUERIES[1] + " LIMIT {n}",
+    QUERIES[2] + " LIMIT {n}",
 )
 MAX_REQUESTS_PER_CLIENT = 20_000
 
@@ -66,12 +84,50 @@ def serving(args: list[str]) -> Iterator[str]:
             process.kill()
 
 
-def measure(url: str, clients: int, seconds: float) -> dict[str, float]:
+@contextlib.contextmanager
+def plain_oxigraph(data: Path | None, folder: Path) -> Iterator[str]:
+    """A plain ``oxigraph serve-read-only`` holding ``nibs-graph export nt`` of ``data``; yield its query URL."""
+    import shutil
+
+    import httpx
+
+    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    dump = folder / "export.nt"
+    export = [sys.executable, "-m", "nibs_graph.cli", "export", "nt", str(dump)]
+    subprocess.run(export + (["--data", str(data)] if data else []), check=True, stdout=subprocess.DEVNULL)
+    load = [binary, "load", "--location", str(folder / "plain"), "--file", str(dump)]
+    subprocess.run(load, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [binary, "serve-read-only", "--location", str(folder / "plain"), "--bind", f"127.0.0.1:{port}"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/query"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                httpx.get(url, params={"query": "ASK {}"}, timeout=2)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("the Oxigraph server did not start") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def measure(url: str, clients: int, seconds: float, *, distinct: bool = False) -> dict[str, float]:
     """Run ``clients`` concurrent clients for ``seconds``; return latency (ms) and throughput figures."""
+    import itertools
+
     import httpx
 
     stop_at = time.monotonic() + seconds
     errors = 0
+    counter = itertools.count(1_000_000 + int(time.time() * 1000) % 1_000_000 * 1000)
 
     def client(index: int) -> list[float]:
         nonlocal errors
@@ -80,7 +136,10 @@ def measure(url: str, clients: int, seconds: float) -> dict[str, float]:
             for i in range(MAX_REQUESTS_PER_CLIENT):
                 if time.monotonic() >= stop_at:
                     break
-                query = QUERIES[(index + i) % len(QUERIES)]
+                if distinct:
+                    query = DISTINCT[(index + i) % len(DISTINCT)].replace("{n}", str(next(counter)))
+                else:
+                    query = QUERIES[(index + i) % len(QUERIES)]
                 started = time.perf_counter()
                 reply = http.get(url, params={"query": query}, headers={"Accept": "application/sparql-results+json"})
                 latencies.append((time.perf_counter() - started) * 1000)
@@ -103,34 +162,46 @@ def measure(url: str, clients: int, seconds: float) -> dict[str, float]:
 
 
 def main() -> None:
-    """Print the figures for each store and client count."""
+    """Print the figures for each server, mode and client count, with the ratio to the plain Oxigraph server."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=None, help="evidence base (default: the shipped data)")
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of each measurement")
-    parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
-    parser.add_argument("--stores", nargs="+", default=["memory", "oxigraph"], choices=["memory", "oxigraph"])
+    parser.add_argument("--clients", type=int, nargs="+", default=[8])
+    parser.add_argument(
+        "--stores", nargs="+", default=["plain", "memory", "oxigraph"], choices=["plain", "memory", "oxigraph"]
+    )
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: cores, >= 2)")
     args = parser.parse_args()
 
-    print(f"{'store':<10} {'clients':>7} {'requests':>9} {'errors':>6} {'median ms':>10} {'p95 ms':>8} {'req/s':>8}")
+    header = f"{'server':<10} {'mode':<9} {'clients':>7} {'requests':>9} {'errors':>6} {'median ms':>10} {'p95 ms':>8}"
+    print(header + f" {'req/s':>8} {'vs plain':>9}")
+    plain: dict[tuple[str, int], float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for kind in args.stores:
-            options = ["--timeout", "30"]
-            if kind == "oxigraph":
-                options += ["--store", f"oxigraph:{Path(tmp) / 'store'}"]
-            if args.data:
-                options += ["--data", str(args.data)]
-            if args.workers:
-                options += ["--workers", str(args.workers)]
-            with serving(options) as url:
+            if kind == "plain":
+                server = plain_oxigraph(args.data, Path(tmp))
+            else:
+                options = ["--timeout", "30"]
+                if kind == "oxigraph":
+                    options += ["--store", f"oxigraph:{Path(tmp) / 'store'}"]
+                if args.data:
+                    options += ["--data", str(args.data)]
+                if args.workers:
+                    options += ["--workers", str(args.workers)]
+                server = serving(options)
+            with server as url:
                 measure(url, 1, 0.5)  # warm up
-                for clients in args.clients:
-                    r = measure(url, clients, args.seconds)
-                    print(
-                        f"{kind:<10} {clients:>7} {r['requests']:>9} {r['errors']:>6} {r['median_ms']:>10.2f} "
-                        f"{r['p95_ms']:>8.2f} {r['rps']:>8.1f}",
-                        flush=True,
-                    )
+                for mode in ("repeated", "distinct"):
+                    for clients in args.clients:
+                        r = measure(url, clients, args.seconds, distinct=mode == "distinct")
+                        if kind == "plain":
+                            plain[(mode, clients)] = r["rps"]
+                        ratio = r["rps"] / plain[(mode, clients)] if (mode, clients) in plain else float("nan")
+                        print(
+                            f"{kind:<10} {mode:<9} {clients:>7} {r['requests']:>9} {r['errors']:>6} "
+                            f"{r['median_ms']:>10.2f} {r['p95_ms']:>8.2f} {r['rps']:>8.1f} {ratio:>8.2f}x",
+                            flush=True,
+                        )
 
 
 if __name__ == "__main__":

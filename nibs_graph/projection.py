@@ -193,7 +193,7 @@ def project(g: Graph) -> GraphData:
     protocol_info: dict[Any, dict[str, Any]] = {}
     for p in g.subjects(RDF.type, n("Protocol")):
         technique = g.value(p, n("technique"))
-        study = studies.get(g.value(p, PROV.wasAttributedTo), {})
+        study = studies.get(g.value(p, PROV.hadPrimarySource), {})
         attrs: dict[str, Any] = {
             "label": str(g.value(p, RDFS.label) or compress(str(p))),
             "type": "protocol",

@@ -327,7 +327,7 @@ def _add_protocol(
     add((node, RDF.type, n("Protocol")))
     add((node, RDF.type, technique_iri))
     add((node, n("technique"), technique_iri))
-    add((node, PROV.wasAttributedTo, study))
+    add((node, PROV.hadPrimarySource, study))
     label = f"{p.technique} ({p.arm_label})" if p.arm_label else f"{p.technique} ({p.protocol_id})"
     add((node, RDFS.label, lit(label)))
     add((node, n("sourceLocation"), lit(p.source)))

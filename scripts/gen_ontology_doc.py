@@ -220,7 +220,47 @@ def render(ttl: Path = TTL) -> str:
             for i in sorted((s for s in g.subjects(RDF.type, c) if isinstance(s, URIRef)), key=str)
         ),
     )
+    lines += _alignments(g)
     return "\n".join(lines) + "\n"
+
+
+_EXTERNAL = ((RDFS.subClassOf, "subclass of"), (RDFS.subPropertyOf, "subproperty of"), *_ALIGNMENT_PREDICATES)
+
+
+def _alignments(g: Graph) -> list[str]:
+    """Every link to an external vocabulary, with the external term's own label and why it fits."""
+    rows = []
+    subjects = sorted({s for s in g.subjects() if isinstance(s, URIRef) and str(s).startswith(NIBS)}, key=str)
+    for subject in subjects:
+        why = _literal(g, subject, SKOS.editorialNote)
+        for predicate, how in _EXTERNAL:
+            for target in _ordered(g.objects(subject, predicate)):
+                if str(target).startswith(NIBS) or (
+                    str(target).startswith(str(SKOS)) and predicate != RDFS.subPropertyOf
+                ):
+                    continue
+                label = _literal(g, target, RDFS.label)
+                rows.append((f"`{_curie(g, subject)}`", how, _link(g, target), label, why))
+        for notation in sorted(str(n) for n in g.objects(subject, SKOS.notation)):
+            rows.append(
+                (
+                    f"`{_curie(g, subject)}`",
+                    "notation",
+                    f"`{notation}`",
+                    "a value of biolink:DirectionQualifierEnum",
+                    why,
+                )
+            )
+    lines = [
+        "",
+        "## Alignments",
+        "",
+        "Each link to another vocabulary, with that term's own label and why it fits. `tests/test_ontology.py` checks",
+        "that every external term exists in its vocabulary (RO, Biolink's model file, PROV-O, SKOS, Dublin Core) with",
+        "this label, and that a reasoner (the OWL 2 RL closure of owlrl) finds the export consistent with RO loaded.",
+        "",
+    ]
+    return lines + _table(("term", "how", "external term", "its label", "why it fits"), rows)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -275,7 +275,7 @@ def project_store(store: pyoxigraph.Store) -> GraphData:
         store,
         f"""SELECT ?p (SAMPLE(?lab) AS ?l) (SAMPLE(?tech) AS ?t) (SAMPLE(?st) AS ?s) {params}
         WHERE {{ ?p a nibs:Protocol . OPTIONAL {{ ?p rdfs:label ?lab }} OPTIONAL {{ ?p nibs:technique ?tech }}
-          OPTIONAL {{ ?p prov:wasAttributedTo ?st }} {optionals} }} GROUP BY ?p""",
+          OPTIONAL {{ ?p prov:hadPrimarySource ?st }} {optionals} }} GROUP BY ?p""",
     ):
         p, label, technique, study_node = row[0], row[1], row[2], row[3]
         study = studies.get(study_node.value, {}) if study_node is not None else {}

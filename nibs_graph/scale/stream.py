@@ -81,7 +81,7 @@ _TYPE = f"<{_RDF}type>"
 _LABEL = f"<{_RDFS}label>"
 _COMMENT = f"<{_RDFS}comment>"
 _DERIVED = f"<{_PROV}wasDerivedFrom>"
-_ATTRIBUTED = f"<{_PROV}wasAttributedTo>"
+_PRIMARY_SOURCE = f"<{_PROV}hadPrimarySource>"
 _INTEGER = f"^^<{_XSD}integer>"
 _DECIMAL = f"^^<{_XSD}decimal>"
 _TRUE = f'"true"^^<{_XSD}boolean>'
@@ -400,7 +400,7 @@ def _protocol_lines(p: Protocol, study_node: str, techniques: Mapping[str, Techn
         f"{node} {_TYPE} {_n('Protocol')} .\n",
         f"{node} {_TYPE} {technique} .\n",
         f"{node} {_n('technique')} {technique} .\n",
-        f"{node} {_ATTRIBUTED} {study_node} .\n",
+        f"{node} {_PRIMARY_SOURCE} {study_node} .\n",
         f"{node} {_LABEL} {_lit(label)} .\n",
         f"{node} {_n('sourceLocation')} {_lit(p.source)} .\n",
     ]
