@@ -552,7 +552,7 @@ def test_service_description(server: tuple[str, Any]) -> None:
     triples = graph.value(
         graph.value(graph.value(service, sd.defaultDataset), sd.defaultGraph), URIRef("http://rdfs.org/ns/void#triples")
     )
-    assert triples == Literal(847)
+    assert triples == Literal(888)
     assert httpx.get(server[0] + "/sparql", headers={"Accept": "image/png"}).status_code == 406
 
 

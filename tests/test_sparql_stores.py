@@ -55,7 +55,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_memory_store_answers_every_form() -> None:
     store = open_store(StoreSpec(data=TINY))
     assert isinstance(store, MemoryStore)
-    assert _n(store) == store.triple_count() == 847
+    assert _n(store) == store.triple_count() == 888
     assert store.data_version() == "c422ba50a98d8bf0"
     assert store.query("ASK { nibs:iTBS nibs:increases HGNC:1033 }").boolean is True
     assert len(store.query("DESCRIBE HGNC:1033").triples) == 6
@@ -67,7 +67,7 @@ def test_memory_store_answers_every_form() -> None:
     for refused in ("CLEAR ALL", "SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"):
         with pytest.raises(QueryRefused):
             store.query(refused)
-    assert _n(store) == 847
+    assert _n(store) == 888
 
 
 # ---------------------------------------------------------------------------------------------- oxigraph
@@ -78,12 +78,12 @@ def test_oxigraph_store_is_built_once_and_reused(tmp_path: Path) -> None:
     spec = StoreSpec.parse(f"oxigraph:{folder}", data=TINY)
     ensure_oxigraph(spec)
     meta = json.loads((folder / META_FILE).read_text())
-    assert meta["complete"] is True and meta["version"] == "c422ba50a98d8bf0" and meta["triples"] == 847
+    assert meta["complete"] is True and meta["version"] == "c422ba50a98d8bf0" and meta["triples"] == 888
     assert meta["source"] == {"kind": "data", "path": str(TINY.resolve()), "layers": []}
     stamp = (folder / META_FILE).stat().st_mtime_ns
     store = open_store(spec)
     assert isinstance(store, OxigraphStore)
-    assert _n(store) == 847 and store.data_version() == "c422ba50a98d8bf0"
+    assert _n(store) == 888 and store.data_version() == "c422ba50a98d8bf0"
     store.close()
     # same source, same version: reused as it is (no rebuild), also without naming the source again
     ensure_oxigraph(StoreSpec.parse(f"oxigraph:{folder}"))
@@ -107,7 +107,7 @@ def test_oxigraph_store_is_rebuilt_when_the_data_changes(tmp_path: Path) -> None
     store = open_store(StoreSpec.parse(f"oxigraph:{folder}"))  # the recorded source changed: rebuilt
     assert json.loads((folder / META_FILE).read_text())["version"] != first
     assert store.query("ASK { ?f nibs:targetLabel 'BDNF (mature)' }").boolean is True
-    assert _n(store) == 847
+    assert _n(store) == 888
     store.close()
 
 
