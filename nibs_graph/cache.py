@@ -22,9 +22,9 @@ commands give (as they could by editing the data), but cannot make nibs-graph ru
 
 >>> import tempfile, os
 >>> os.environ["NIBS_GRAPH_CACHE_DIR"] = tempfile.mkdtemp()
->>> cached("demo", "k1", lambda: b"payload", encode=bytes, decode=bytes)
+>>> cached("demo", "0" * 24, lambda: b"payload", encode=bytes, decode=bytes)
 b'payload'
->>> cached("demo", "k1", lambda: 1 / 0, encode=bytes, decode=bytes)   # a hit: nothing is built
+>>> cached("demo", "0" * 24, lambda: 1 / 0, encode=bytes, decode=bytes)   # a hit: nothing is built
 b'payload'
 >>> [entry.kind for entry in entries()]
 ['demo']
@@ -33,6 +33,7 @@ b'payload'
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -147,6 +148,8 @@ def _parse(raw: bytes, kind: str | None, key: str | None) -> tuple[dict[str, Any
         raise _Miss(f"cache format {header.get('format')!r}, expected {CACHE_FORMAT}")
     if header.get("version") != __version__:
         raise _Miss(f"written by nibs-graph {header.get('version')!r}, this is {__version__}")
+    if header.get("code") != code_fingerprint():
+        raise _Miss("written by other code of the same version")
     if kind is not None and (header.get("kind"), header.get("key")) != (kind, key):
         raise _Miss("written for other input")
     payload = raw[end + 1 :]
@@ -155,6 +158,22 @@ def _parse(raw: bytes, kind: str | None, key: str | None) -> tuple[dict[str, Any
     if header.get("sha256") != hashlib.sha256(payload).hexdigest():
         raise _Miss("checksum mismatch")
     return header, payload
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """A digest of the package's own modules (names, sizes, modification times), so that an entry built by other
+    code of the same version (a development checkout, a reinstall) is rebuilt rather than read with another layout.
+
+    >>> len(code_fingerprint())
+    16
+    """
+    package = Path(__file__).resolve().parent
+    parts = []
+    for module in sorted(package.rglob("*.py")):
+        info = module.stat()
+        parts.append(f"{module.relative_to(package).as_posix()}:{info.st_size}:{info.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
 def _entry_path(kind: str, key: str) -> Path:
@@ -185,6 +204,7 @@ def _write_entry(kind: str, key: str, payload: bytes) -> None:
         "kind": kind,
         "key": key,
         "version": __version__,
+        "code": code_fingerprint(),
         "length": len(payload),
         "sha256": hashlib.sha256(payload).hexdigest(),
     }

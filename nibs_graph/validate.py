@@ -633,7 +633,7 @@ def finish_problems(
     streaming one) call this with the ids they read, so they report the same problems.
 
     >>> p = Problem("findings.csv", 2, "direction", "increasd", "increased, decreased, unchanged")
-    >>> print(finish_problems(Path("."), {}, {}, {}, set(), [p])[0])
+    >>> print(finish_problems(Path("."), {"findings.csv": "findings.csv"}, {}, {}, set(), [p])[0])
     findings.csv:2: column 'direction': value 'increasd' is not allowed, did you mean 'increased'?; allowed: \
 increased, decreased, unchanged
     """

@@ -5,7 +5,7 @@
 >>> sorted({r["study_id"] for r in rows})[:1]
 ['ismail2024']
 >>> sorted({r["target_name"] for r in evidence_of(load_graph(), "cTBS") if r["direction"] == "unchanged"})[:2]
-['AMPA receptor', 'BDNF']
+['Bcl-2', 'JNK2']
 """
 
 from __future__ import annotations

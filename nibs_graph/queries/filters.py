@@ -13,7 +13,7 @@ True
 >>> f.accepts({"finding_id": "x-f02", "species": "human", "setting": "human", "flags": ("pooled_statement",)})
 False
 >>> f.describe()
-'human evidence, without flags: pooled_statement'
+'human evidence; without flags: pooled_statement'
 >>> EvidenceFilter(strict=True).flag_ok(("duplicate_in_source",))
 False
 

@@ -11,7 +11,7 @@ are the gaps a translational study could close.
 >>> from nibs_graph.api import load_graph
 >>> rows = translational_gaps(load_graph(), status="human")
 >>> sorted({r.technique for r in rows})
-['DCS', 'rTMS']
+['DCS', 'PAS', 'rTMS']
 """
 
 from __future__ import annotations

@@ -20,11 +20,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .paths import EvidenceStep
+
 __all__ = ["Route", "RouteHop", "contradicting_evidence", "group_paths"]
 
 
 @dataclass(frozen=True)
-class RouteHop:
+class RouteHop(EvidenceStep):
     """One step of a route: one or more relations between the same two nodes, with their evidence."""
 
     source: str
@@ -36,22 +38,6 @@ class RouteHop:
     support: tuple[str, ...] = ()
     #: Kept only because of ``allow_assumed`` (no support under the filter).
     assumed: bool = False
-
-    @property
-    def flagged(self) -> bool:
-        """True when every piece of evidence behind the step carries a certainty flag."""
-        return bool(self.evidence) and all(e.get("flags") for e in self.evidence)
-
-    @property
-    def basis(self) -> str | None:
-        """A signalling step's basis (``stated``, ``inferred`` ...; several joined by ``|``); None for an effect."""
-        bases = sorted({str(e.get("basis")) for e in self.evidence if "link_id" in e})
-        return "|".join(bases) if bases else None
-
-    @property
-    def cited(self) -> tuple[str, ...]:
-        """A signalling step's cited studies (its review references resolved)."""
-        return tuple(dict.fromkeys(s for e in self.evidence if "link_id" in e for s in e.get("studies") or ()))
 
     @property
     def relation(self) -> str:

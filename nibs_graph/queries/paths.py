@@ -34,8 +34,30 @@ _CHANGE = ("increased", "decreased")
 _START_TYPES = {"technique", "protocol"}
 
 
+class EvidenceStep:
+    """What a step of a path (a :class:`Hop`, or a route's step) tells from the evidence behind it."""
+
+    evidence: tuple[dict[str, Any], ...]
+
+    @property
+    def flagged(self) -> bool:
+        """True when every piece of evidence behind the step carries a certainty flag."""
+        return bool(self.evidence) and all(e.get("flags") for e in self.evidence)
+
+    @property
+    def basis(self) -> str | None:
+        """A signalling step's basis (``stated``, ``inferred`` ...; several joined by ``|``); None for an effect."""
+        bases = sorted({str(e.get("basis")) for e in self.evidence if "link_id" in e})
+        return "|".join(bases) if bases else None
+
+    @property
+    def cited(self) -> tuple[str, ...]:
+        """A signalling step's cited studies (its review references resolved)."""
+        return tuple(dict.fromkeys(s for e in self.evidence if "link_id" in e for s in e.get("studies") or ()))
+
+
 @dataclass(frozen=True)
-class Hop:
+class Hop(EvidenceStep):
     """One step of a path, with the evidence behind it."""
 
     source: str
@@ -47,22 +69,6 @@ class Hop:
     support: tuple[str, ...] = ()
     #: A signalling hop without the support the filter asks for, kept because of ``allow_assumed``.
     assumed: bool = False
-
-    @property
-    def flagged(self) -> bool:
-        """True when every piece of evidence behind the hop carries a certainty flag."""
-        return bool(self.evidence) and all(e.get("flags") for e in self.evidence)
-
-    @property
-    def basis(self) -> str | None:
-        """A signalling hop's basis (``stated``, ``inferred`` ...; several joined by ``|``); None for an effect."""
-        bases = sorted({str(e.get("basis")) for e in self.evidence if "link_id" in e})
-        return "|".join(bases) if bases else None
-
-    @property
-    def cited(self) -> tuple[str, ...]:
-        """A signalling hop's cited studies (its review references resolved)."""
-        return tuple(dict.fromkeys(s for e in self.evidence if "link_id" in e for s in e.get("studies") or ()))
 
     @cached_property
     def studies(self) -> frozenset[str]:

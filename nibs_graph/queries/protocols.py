@@ -13,7 +13,7 @@ cells), then by technique.
 >>> result = protocol_sets(load_graph(), "BDNF", direction="increased")
 >>> top = result.sets[0]
 >>> top.technique, top.parameters, top.studies
-('HF-rTMS', {'frequency_hz': 15, 'intensity': 100, 'intensity_unit': '%MSO'}, ('feng2012', 'wang2014'))
+('HF-rTMS', {'frequency_hz': 10}, ('kim2024', 'mcnerney2022'))
 """
 
 from __future__ import annotations
