@@ -20,7 +20,7 @@ False
 To add a criterion (a protocol parameter, say): add a field with a default that filters nothing, check it in
 :meth:`EvidenceFilter.accepts` (``G`` gives the protocol node of a finding record: ``G.nodes[record["protocol"]]``),
 and add it to :attr:`EvidenceFilter.active`, :meth:`EvidenceFilter.to_dict` and :meth:`EvidenceFilter.describe`;
-the CLI option goes into ``EVIDENCE_OPTIONS`` of :mod:`nibs_graph.cli_common`.
+the CLI option goes into ``EVIDENCE_OPTIONS`` of :mod:`nibs_graph.cli.common`.
 """
 
 from __future__ import annotations

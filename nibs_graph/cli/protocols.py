@@ -18,7 +18,8 @@ from typing import Annotated, Any
 
 import typer
 
-from .cli_common import (
+from ..errors import NoResultError, QueryError
+from .common import (
     DataOption,
     EndpointOption,
     FormatOption,
@@ -32,7 +33,6 @@ from .cli_common import (
     library_errors,
     with_evidence_filter,
 )
-from .errors import NoResultError, QueryError
 
 __all__ = ["register"]
 
@@ -45,7 +45,7 @@ SettingOption = Annotated[
 
 def _output(fmt: OutputFormat, G: Any, result: Any, found: bool, name: str) -> None:
     """Print ``result`` as JSON, or as a table / CSV / TSV (``render_protocols.print_<name>``) when found."""
-    from . import render_protocols
+    from .. import render_protocols
 
     if fmt is OutputFormat.json:
         emit_json(result.to_dict(G))
@@ -68,8 +68,8 @@ def synthesis(
     evidence_filter: Any = None,
 ) -> None:
     """Synthesis by direction of effect: one vote per study and group, Wilson interval, sign test."""
-    from .queries.synthesis import check_grouping
-    from .queries.synthesis import synthesis as synthesise
+    from ..queries.synthesis import check_grouping
+    from ..queries.synthesis import synthesis as synthesise
 
     with library_errors():
         check_grouping(by)
@@ -95,7 +95,7 @@ def protocols(
     evidence_filter: Any = None,
 ) -> None:
     """The protocol arms that moved a target, grouped into parameter sets and ranked by agreeing studies."""
-    from .queries.protocols import protocol_sets
+    from ..queries.protocols import protocol_sets
 
     with library_errors():
         G = graph_from_options(data, graph, layer, store, endpoint, notes=False)
@@ -118,7 +118,7 @@ def effect_direction(
     """The effect direction plot: studies by technique × targets, one vote per study (PNG or SVG by suffix)."""
     from pathlib import Path
 
-    from .export.protocol_figures import effect_direction_figure
+    from ..export.protocol_figures import effect_direction_figure
 
     with library_errors():
         if len(targets) < 2:
@@ -150,7 +150,7 @@ def dose(
     """Dose figure: the direction of each arm on a target against a protocol parameter (PNG or SVG by suffix)."""
     from pathlib import Path
 
-    from .export.protocol_figures import dose_figure
+    from ..export.protocol_figures import dose_figure
 
     with library_errors():
         flt = evidence_filter_from_options(species=species, setting=setting)

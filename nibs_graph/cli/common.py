@@ -18,7 +18,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from .errors import NibsGraphError, NoResultError
+from ..errors import NibsGraphError, NoResultError
 
 __all__ = [
     "EVIDENCE_OPTIONS",
@@ -124,7 +124,7 @@ def missing_extra(exc: BaseException) -> str | None:
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print ``message`` to standard error and exit with ``code``."""
-    from .terminal import printable
+    from ..terminal import printable
 
     message = printable(message)  # a label or column name from the data never drives the terminal
     typer.echo(f"Error: {message}" if code == 2 else message, err=True)
@@ -165,7 +165,7 @@ def graph_from_options(
 
     With ``notes``, what the running command's ``--param`` leaves out is said on standard error.
     """
-    from .api import load_graph
+    from ..api import load_graph
 
     chosen = [name for name, value in (("--data", data), ("--graph", graph), ("--endpoint", endpoint)) if value]
     if store and store != "memory":
@@ -175,7 +175,7 @@ def graph_from_options(
     if graph is not None and not graph.is_file():
         raise NibsGraphError(f"--graph {graph}: no such file")
     if endpoint or (store and store != "memory"):
-        from .sparql.stores import load_projection
+        from ..sparql.stores import load_projection
 
         G = load_projection(endpoint or str(store))
     else:
@@ -212,7 +212,7 @@ def show(fmt: OutputFormat, payload: Callable[[], Any], printer: str, *args: Any
     if fmt is OutputFormat.json:
         emit_json(payload())
         return
-    from . import render
+    from .. import render
 
     getattr(render, printer)(*args, fmt=fmt.value)
 
@@ -299,9 +299,9 @@ def evidence_filter_from_options(
     param: list[str] | None = None,
 ) -> Any:
     """Build the :class:`~nibs_graph.queries.filters.EvidenceFilter` of the shared options (QueryError if bad)."""
-    from . import vocab
-    from .queries.filters import EvidenceFilter
-    from .queries.params import parse_params
+    from .. import vocab
+    from ..queries.filters import EvidenceFilter
+    from ..queries.params import parse_params
 
     if species is not None:
         try:

@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .cli_common import DataOption, EndpointOption, GraphOption, LayerOption, StoreOption, fail, library_errors
+from .common import DataOption, EndpointOption, GraphOption, LayerOption, StoreOption, fail, library_errors
 
 if TYPE_CHECKING:
-    from .sparql.formats import QueryResult
+    from ..sparql.formats import QueryResult
 
 __all__ = ["SparqlFormat", "register", "serve", "sparql"]
 
@@ -75,7 +75,7 @@ def _read_query(query: str | None, file: Path | None) -> str:
 
 
 def _curie(iri: str) -> str:
-    from .sparql.guard import DEFAULT_PREFIXES
+    from ..sparql.guard import DEFAULT_PREFIXES
 
     best = ""
     name = ""
@@ -100,7 +100,7 @@ def _cell(term: dict[str, str] | None) -> str:
 
 def _print_table(result: QueryResult) -> None:
     """A ``SELECT`` as a table fitted to the terminal (IRIs as CURIEs), an ``ASK`` as ``true`` / ``false``."""
-    from .tabular import Col, Tabular, emit
+    from ..tabular import Col, Tabular, emit
 
     if result.kind == "boolean":
         typer.echo("true" if result.boolean else "false")
@@ -137,12 +137,12 @@ def sparql(
     ] = 60.0,
 ) -> None:
     """Run a SPARQL query; the documented prefixes (nibs, nibsdata, HGNC, rdfs, skos ...) are bound."""
-    from .errors import NoResultError, StoreError
+    from ..errors import NoResultError, StoreError
 
     text = _read_query(query, file)
     with library_errors():
-        from .sparql.formats import render
-        from .sparql.stores import StoreSpec, open_store
+        from ..sparql.formats import render
+        from ..sparql.stores import StoreSpec, open_store
 
         if endpoint and store and store != "memory":
             raise StoreError("--endpoint and --store cannot be used together: choose one source of the graph")
@@ -249,7 +249,7 @@ def serve(
 
     Slow or hostile clients are bounded: see docs/sparql.md and SECURITY.md for the limits and how to raise them.
     """
-    from .errors import StoreError
+    from ..errors import StoreError
 
     if queue_timeout >= timeout:
         raise typer.BadParameter(
@@ -259,9 +259,9 @@ def serve(
     with library_errors():
         import uvicorn  # noqa: F401  (a missing server dependency is reported here, before workers start)
 
-        from .sparql.server import create_app
-        from .sparql.transport import ConnectionLimits, base_url, listen
-        from .sparql.transport import serve as serve_app
+        from ..sparql.server import create_app
+        from ..sparql.transport import ConnectionLimits, base_url, listen
+        from ..sparql.transport import serve as serve_app
 
         if endpoint and store and store != "memory":
             raise StoreError("--endpoint and --store cannot be used together: choose one source of the graph")

@@ -1,4 +1,4 @@
-"""The ``nibs-graph`` command line: a thin shell over the library.
+"""The query commands of ``nibs-graph`` (path, hubs, diverge, contradictions, evidence, gaps, validate, info, diff).
 
 Each command parses its options, calls one library function and prints the answer as a table or as JSON.
 Library errors become messages (exit 2), an empty answer says so (exit 1).
@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 import typer.core
 
-from . import __version__
-from .cli_common import (
+from .. import __version__
+from ..errors import NoResultError
+from .common import (
     DataOption,
     EndpointOption,
     FormatOption,
@@ -28,10 +29,9 @@ from .cli_common import (
     show,
     with_evidence_filter,
 )
-from .errors import NoResultError
 
 if TYPE_CHECKING:
-    from .queries.filters import EvidenceFilter
+    from ..queries.filters import EvidenceFilter
 
 __all__ = ["app", "main"]
 
@@ -81,7 +81,7 @@ def path(
     evidence_filter: EvidenceFilter | None = None,
 ) -> None:
     """Paths from a technique to a molecule, each hop with its evidence and the path's sign."""
-    from .queries.paths import paths
+    from ..queries.paths import paths
 
     with library_errors():
         G = graph_from_options(data, graph, layer, store, endpoint)
@@ -89,11 +89,11 @@ def path(
         if fmt is OutputFormat.json:
             emit_json(result.to_dict(G))
         elif result.paths:
-            from .render import print_paths
+            from ..render import print_paths
 
             print_paths(G, result, fmt=fmt.value)
         if not result.paths:
-            from .render import no_path_message
+            from ..render import no_path_message
 
             raise NoResultError(no_path_message(G, result, evidence_filter))
 
@@ -121,7 +121,7 @@ def hubs(
     evidence_filter: EvidenceFilter | None = None,
 ) -> None:
     """Convergent hubs: molecules reached by the most techniques and studies (--null: tested against chance)."""
-    from .queries.hubs import hubs as find_hubs
+    from ..queries.hubs import hubs as find_hubs
 
     with library_errors():
         G = graph_from_options(data, graph, layer, store, endpoint)
@@ -150,7 +150,7 @@ def diverge(
     evidence_filter: EvidenceFilter | None = None,
 ) -> None:
     """Where the techniques that reach a hub part ways downstream."""
-    from .queries.divergence import divergence
+    from ..queries.divergence import divergence
 
     with library_errors():
         G = graph_from_options(data, graph, layer, store, endpoint)
@@ -184,7 +184,7 @@ def contradictions(
     evidence_filter: EvidenceFilter | None = None,
 ) -> None:
     """Targets moved in conflicting directions within one technique family, with the context that differs."""
-    from .queries.contradictions import contradictions as find
+    from ..queries.contradictions import contradictions as find
 
     with library_errors():
         G = graph_from_options(data, graph, layer, store, endpoint)
@@ -220,10 +220,10 @@ def evidence(
 ) -> None:
     """Every finding behind a link (technique → entity), every target a technique moved (evidence TECHNIQUE), or
     every technique that moved an entity (evidence ENTITY); "no change" findings included."""
-    from .queries._common import node_summary
-    from .queries.evidence import evidence as find
-    from .queries.evidence import evidence_of
-    from .resolve import resolve
+    from ..queries._common import node_summary
+    from ..queries.evidence import evidence as find
+    from ..queries.evidence import evidence_of
+    from ..resolve import resolve
 
     with library_errors():
         G = graph_from_options(data, graph, layer, store, endpoint)
@@ -268,7 +268,7 @@ def gaps(
     evidence_filter: EvidenceFilter | None = None,
 ) -> None:
     """Translational gaps: which technique → molecule links have human evidence, and which animal evidence only."""
-    from .queries.gaps import translational_gaps
+    from ..queries.gaps import translational_gaps
 
     with library_errors():
         G = graph_from_options(data, graph, layer, store, endpoint)
@@ -286,8 +286,8 @@ def validate(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Check an evidence base against its schema; every problem with file, line, column and value (exit 2)."""
-    from .api import load_evidence
-    from .errors import DataValidationError
+    from ..api import load_evidence
+    from ..errors import DataValidationError
 
     try:
         base = load_evidence(data, tuple(layer or ()))
@@ -296,7 +296,7 @@ def validate(
             emit_json({"valid": False, "problems": [p.__dict__ for p in exc.problems]})
             raise typer.Exit(2) from None
         if fmt in (OutputFormat.csv, OutputFormat.tsv):
-            from .tabular import Col, Tabular, emit
+            from ..tabular import Col, Tabular, emit
 
             keys = ("file", "line", "column", "value", "allowed", "message")
             emit(Tabular("problems", [Col(k) for k in keys], [p.__dict__ for p in exc.problems]), fmt.value)
@@ -306,7 +306,7 @@ def validate(
     if fmt is OutputFormat.json:
         emit_json({"valid": True, "counts": counts, "data_version": base.version, "release": base.release})
     elif fmt in (OutputFormat.csv, OutputFormat.tsv):
-        from .tabular import Col, Tabular, emit
+        from ..tabular import Col, Tabular, emit
 
         rows = [{"what": k, "count": n} for k, n in counts.items()]
         emit(Tabular("valid", [Col("what"), Col("count")], rows), fmt.value)
@@ -327,7 +327,7 @@ def info(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Counts by type and the data version."""
-    from .summary import graph_info
+    from ..summary import graph_info
 
     with library_errors():
         G = graph_from_options(data, graph, layer, store, endpoint)
@@ -357,7 +357,7 @@ def diff(
     """What changed between two evidence bases: records added, removed and changed, and the answers they move."""
     from pathlib import Path
 
-    from .diff import diff_bases, resolve_version
+    from ..diff import diff_bases, resolve_version
 
     with library_errors():
         old_path, new_path = Path(old), Path(new)
@@ -371,7 +371,7 @@ def diff(
         elif fmt is DiffFormat.markdown:
             typer.echo(result.to_markdown(), nl=False)
         else:
-            from .render import print_diff
+            from ..render import print_diff
 
             print_diff(result)
         if result.is_empty():
@@ -382,11 +382,11 @@ def _register_optional_commands() -> None:
     """Add the command groups defined in their own modules (exports, figures, SPARQL, server)."""
     import importlib
 
-    for module in ("cli_export", "cli_sparql", "cli_cache", "cli_protocols"):
+    for module in ("export", "sparql", "cache", "protocols"):
         try:
-            mod = importlib.import_module(f"nibs_graph.{module}")
+            mod = importlib.import_module(f"nibs_graph.cli.{module}")
         except ModuleNotFoundError as exc:
-            if exc.name != f"nibs_graph.{module}":
+            if exc.name != f"nibs_graph.cli.{module}":
                 raise
             continue
         mod.register(app)
@@ -397,7 +397,7 @@ _register_optional_commands()
 
 def main() -> Any:
     """Console-script entry point: a missing optional dependency is one line naming its extra (exit 2)."""
-    from .cli_common import missing_extra
+    from .common import missing_extra
 
     try:
         return app()
@@ -407,7 +407,3 @@ def main() -> Any:
             raise
         typer.echo(f"Error: {message}", err=True)
         raise SystemExit(2) from None
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

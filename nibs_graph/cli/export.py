@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .cli_common import (
+from .common import (
     DataOption,
     GraphOption,
     LayerOption,
@@ -42,7 +42,7 @@ def _done(out: Path) -> None:
 
 def _check(out: Path) -> None:
     """Refuse a device, FIFO, socket or folder target before any work is done."""
-    from .export.atomic import check_target
+    from ..export.atomic import check_target
 
     check_target(out)
 
@@ -51,7 +51,7 @@ def _rdf_command(fmt: str, what: str) -> Callable[..., None]:
     def command(
         out: OutArgument, data: DataOption = None, graph: GraphOption = None, layer: LayerOption = None
     ) -> None:
-        from .export.formats import export
+        from ..export.formats import export
 
         with library_errors():
             if data and graph:
@@ -71,8 +71,8 @@ def _graph_command(fmt: str, what: str) -> Callable[..., None]:
     def command(
         out: OutArgument, data: DataOption = None, graph: GraphOption = None, layer: LayerOption = None
     ) -> None:
-        from .export.atomic import write_atomic
-        from .export.formats import to_cyjs, to_graphml
+        from ..export.atomic import write_atomic
+        from ..export.formats import to_cyjs, to_graphml
 
         with library_errors():
             _check(out)
@@ -86,7 +86,7 @@ def _graph_command(fmt: str, what: str) -> Callable[..., None]:
 
 
 def _usage(message: str) -> Exception:
-    from .errors import NibsGraphError
+    from ..errors import NibsGraphError
 
     return NibsGraphError(message)
 
@@ -118,7 +118,7 @@ def html(
     With --path, the shared evidence options (--species, --setting, --min-studies, --exclude-flag, --strict,
     --allow-assumed) apply as in `nibs-graph path`.
     """
-    from .export.html import write_html
+    from ..export.html import write_html
 
     with library_errors():
         _check(out)
@@ -146,7 +146,7 @@ def matrix(
     layer: LayerOption = None,
 ) -> None:
     """Techniques × targets: each cell coloured by direction, with its number of studies (PNG or SVG by suffix)."""
-    from .export.figures import matrix_figure
+    from ..export.figures import matrix_figure
 
     with library_errors():
         _check(out)
@@ -167,7 +167,7 @@ def hubs(
     layer: LayerOption = None,
 ) -> None:
     """Convergent hubs: a bar per hub, one segment per technique that changed it (PNG or SVG by suffix)."""
-    from .export.figures import hubs_figure
+    from ..export.figures import hubs_figure
 
     with library_errors():
         _check(out)

@@ -14,14 +14,14 @@ import time
 
 import typer
 
-from .cli_common import FormatOption, OutputFormat, emit_json
+from .common import FormatOption, OutputFormat, emit_json
 
 __all__ = ["register"]
 
 
 def info(fmt: FormatOption = OutputFormat.table) -> None:
     """The cache folder, its limits and its entries (each checked as a read would check it)."""
-    from .cache import cache_dir, cache_limits, entries
+    from ..cache import cache_dir, cache_limits, entries
 
     found = entries(verify=True)
     max_entries, max_bytes = cache_limits()
@@ -51,8 +51,8 @@ def info(fmt: FormatOption = OutputFormat.table) -> None:
 
 def clear() -> None:
     """Remove every cache entry (the next command compiles the data again)."""
-    from .cache import cache_dir
-    from .cache import clear as clear_cache
+    from ..cache import cache_dir
+    from ..cache import clear as clear_cache
 
     removed = clear_cache()
     typer.echo(f"removed {len(removed)} file(s) from {cache_dir()}")
