@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 
@@ -40,11 +41,19 @@ def wait_http(url: str, process: subprocess.Popen[Any], seconds: float = 240) ->
 
 
 @contextlib.contextmanager
-def running(command: list[str], url: str, probe_url: str) -> Iterator[str]:
-    """Run ``command`` until the block ends; yield ``url`` once ``probe_url`` answers."""
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def running(command: list[str], url: str, probe_url: str, *, cwd: Path | None = None) -> Iterator[str]:
+    """Run ``command`` (in ``cwd``) until the block ends; yield ``url`` once ``probe_url`` answers.
+
+    With ``cwd``, the server's output goes to ``cwd/server.out`` and its end is quoted when the server does not start.
+    """
+    with (cwd / "server.out").open("wb") if cwd else contextlib.nullcontext(subprocess.DEVNULL) as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=cwd)
     try:
-        wait_http(probe_url, process)
+        try:
+            wait_http(probe_url, process)
+        except RuntimeError as exc:
+            said = (cwd / "server.out").read_text(errors="replace")[-2000:] if cwd else ""
+            raise RuntimeError(f"{exc}\n{said}".strip()) from None
         yield url
     finally:
         process.terminate()
@@ -68,7 +77,7 @@ def serve_nibs(*args: str) -> Iterator[str]:
 @contextlib.contextmanager
 def serve_oxigraph(*args: str) -> Iterator[str]:
     """A plain ``oxigraph serve`` (in memory, read-write) on a free loopback port; yields its base URL."""
-    binary = shutil.which("oxigraph") or str(__import__("pathlib").Path(sys.executable).parent / "oxigraph")
+    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with running([binary, "serve", "--bind", f"127.0.0.1:{port}", *args], url, url + "/query?query=ASK%7B%7D") as u:

@@ -548,6 +548,41 @@ def ensure_oxigraph(spec: StoreSpec) -> Path:
 # ---------------------------------------------------------------------------------------------- remote
 
 
+def _ask_answer(payload: dict[str, Any]) -> bool | None:
+    """The answer of an ``ASK`` in SPARQL JSON results, or None when the payload holds none.
+
+    The standard shape is ``{"boolean": true}``. Virtuoso 7.2 (Debian's ``virtuoso-opensource``) answers an ``ASK``
+    with a one-column result set instead: one row ``__ASK_RETVAL`` = 1 for true, no row for false.
+
+    >>> _ask_answer({"head": {}, "boolean": True})
+    True
+    >>> virtuoso = {"head": {"vars": ["__ASK_RETVAL"]}, "results": {"bindings": []}}
+    >>> _ask_answer(virtuoso)
+    False
+    >>> virtuoso["results"]["bindings"] = [{"__ASK_RETVAL": {"type": "typed-literal", "value": "1"}}]
+    >>> _ask_answer(virtuoso)
+    True
+    >>> _ask_answer({"head": {"vars": ["s"]}, "results": {"bindings": []}}) is None
+    True
+    """
+    answer = payload.get("boolean")
+    if isinstance(answer, bool):
+        return answer
+    head, results = payload.get("head"), payload.get("results")
+    if not (isinstance(head, dict) and head.get("vars") == ["__ASK_RETVAL"] and isinstance(results, dict)):
+        return None
+    rows = results.get("bindings")
+    if rows == []:
+        return False
+    if not isinstance(rows, list) or len(rows) != 1:
+        return None
+    try:
+        value = rows[0]["__ASK_RETVAL"]["value"]
+    except (TypeError, KeyError):
+        return None
+    return {"1": True, "true": True, "0": False, "false": False}.get(value) if isinstance(value, str) else None
+
+
 class RemoteStore(Store):
     """A SPARQL 1.1 endpoint over HTTP (URL-encoded POST), with a timeout and no redirects to other schemes.
 
@@ -633,11 +668,16 @@ class RemoteStore(Store):
         try:
             payload = json.loads(body.decode("utf-8"))
         except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
             raise StoreError(
                 f"the SPARQL endpoint {self.url} did not answer with SPARQL JSON results ({ctype or 'no type'})"
-            ) from None
+            )
         if checked.form == "ASK":
-            return QueryResult("ASK", boolean=bool(payload.get("boolean")))
+            answer = _ask_answer(payload)
+            if answer is None:
+                raise StoreError(f"the SPARQL endpoint {self.url} answered an ASK query without a boolean")
+            return QueryResult("ASK", boolean=answer)
         variables = list(payload.get("head", {}).get("vars", []))
         bindings = payload.get("results", {}).get("bindings", [])
         rows = []
