@@ -45,12 +45,17 @@ def load_evidence(data: Path | str | None = None, layers: Iterable[str] = ()) ->
 def load_rdf(
     data: Path | str | None = None, *, graph_file: Path | str | None = None, layers: Iterable[str] = ()
 ) -> Graph:
-    """The canonical RDF graph: compiled from an evidence base, or read from a graph file."""
-    from .rdf import read_graph, to_rdf
+    """The canonical RDF graph as an rdflib graph: an evidence base's streamed N-Triples, or a graph file read safely.
+
+    Nothing else in nibs-graph waits on this graph: the queries run on :func:`load_graph`'s projection, ``export
+    nt`` and the SPARQL stores use the N-Triples directly. It is the library's RDF model (SHACL with pyshacl,
+    Turtle and JSON-LD exports, your own rdflib code).
+    """
+    from .rdf import read_graph, to_rdflib
 
     if graph_file is not None:
         return read_graph(graph_file)
-    return to_rdf(load_evidence(data, layers))
+    return to_rdflib(Path(data) if data else default_data_dir(), layers=layers)
 
 
 def load_graph(
@@ -59,9 +64,16 @@ def load_graph(
     graph_file: Path | str | None = None,
     layers: Iterable[str] = (),
     use_cache: bool = True,
-    engine: str = "auto",
 ) -> GraphData:
     """The projection of the RDF graph, cached by a hash of the input files.
+
+    An evidence base folder is compiled in one streaming pass whatever its size
+    (:func:`nibs_graph.scale.project.project_data`): the rows are validated as they are read and the projection is
+    assembled from them, without an rdflib graph. A graph file is read safely (:mod:`nibs_graph.graphfile`) and
+    projected with SPARQL on an in-memory Oxigraph store (:func:`nibs_graph.projection.project`). The garbage
+    collector is paused while the projection is built or decoded, then one full collection moves its objects to
+    the oldest generation at once: on a million findings that is four million acyclic containers, which otherwise
+    each young-generation collection would walk again.
 
     Parameters
     ----------
@@ -73,51 +85,37 @@ def load_graph(
         Optional signalling layers (``"signor"``).
     use_cache:
         Set to False to compile afresh.
-    engine:
-        How an evidence base folder is compiled. ``"memory"``: validated records, the rdflib graph, then
-        :func:`~nibs_graph.projection.project`. ``"oxigraph"``: the scale path (:mod:`nibs_graph.scale`): the rows
-        are validated as they stream and the same projection is assembled in that pass, without an rdflib graph
-        (needs ``pyoxigraph``; :func:`nibs_graph.scale.oxigraph.build_store` loads the same triples into a
-        persistent Oxigraph store for SPARQL). ``"auto"`` (default): ``"oxigraph"`` when ``findings.csv`` has more
-        than :data:`nibs_graph.scale.AUTO_THRESHOLD` (5,000) lines and pyoxigraph is installed, else
-        ``"memory"``. Both give the same projection; a graph file always uses ``"memory"``. The ``"oxigraph"``
-        engine pauses the garbage collector while it builds or decodes the projection, then runs one full
-        collection so that its objects reach the oldest generation at once: on a million findings that is four
-        million acyclic containers, which otherwise each young-generation collection would walk again.
 
     Examples
     --------
     >>> from nibs_graph.paths import default_data_dir
     >>> tiny = default_data_dir().parent / "tests" / "data" / "tiny"
-    >>> load_graph(tiny, engine="oxigraph", use_cache=False).nodes["HGNC:1033"]["label"]
+    >>> load_graph(tiny, use_cache=False).nodes["HGNC:1033"]["label"]
     'BDNF'
     """
-    from .projection import project
-    from .scale import choose_engine, gc_paused
+    from .scale import gc_paused
 
     layers = tuple(layers)
     if graph_file is not None:
+        from .projection import project
+
         path = Path(graph_file)
         key = file_digest(str(path.resolve()), path.read_bytes() if path.is_file() else b"")
         return cached("graphfile", key, lambda: project(load_rdf(graph_file=path)), enabled=use_cache)
+    from .scale.project import project_data
     from .validate import data_version
 
     folder = Path(data) if data else default_data_dir()
-    chosen = choose_engine(folder, engine)
     if folder.is_dir():  # releases.csv is outside the data version but names the release the graph records
         releases = folder / "releases.csv"
         named = releases.read_bytes() if releases.is_file() else b""
         key = file_digest(str(folder.resolve()), data_version(folder, layers), named, *layers)
     else:
         key = "none"
-    if chosen == "oxigraph":
-        from .scale.project import project_data
-
-        with gc_paused():  # a large projection is millions of acyclic objects: collections would free nothing
-            graph: GraphData = cached("data-scale", key, lambda: project_data(folder, layers), enabled=use_cache)
-        gc.collect()  # one full pass moves them to the oldest generation, where later collections rarely look
-        return graph
-    return cached("data", key, lambda: project(load_rdf(folder, layers=layers)), enabled=use_cache)
+    with gc_paused():  # a large projection is millions of acyclic objects: collections would free nothing
+        graph: GraphData = cached("data", key, lambda: project_data(folder, layers), enabled=use_cache)
+    gc.collect()  # one full pass moves them to the oldest generation, where later collections rarely look
+    return graph
 
 
 def load_networkx(data: Path | str | None = None, **kwargs: object) -> nx.MultiDiGraph:

@@ -12,19 +12,21 @@ collects every problem (file, line, column, value, what is allowed) and raises o
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 import hashlib
 import io
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping
-from dataclasses import fields, replace
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+from typing import Protocol as _Protocol
 
 from . import vocab
-from .datafile import CONTROL_CHARACTERS, control_problem, read_data_file
+from .datafile import CONTROL_CHARACTERS, control_problem, data_file, read_data_file
 from .errors import DataValidationError, Problem
 from .extensions import BUILTIN, Vocabulary, build_vocabulary, vocabulary_of
 from .records import Entity, EvidenceBase, Finding, Link, Protocol, Source, Study, Term
@@ -34,13 +36,17 @@ from .schema import FILES, LEGACY_DEFAULTS, REQUIRED_FILES, Column, choices_of
 
 __all__ = [
     "DEFAULT_SOURCE",
+    "RowConsumer",
+    "StreamResult",
     "data_version",
     "declared_vocabulary",
     "file_problem",
     "file_sources",
     "finish_problems",
     "header_problems",
+    "iter_rows",
     "read_evidence_base",
+    "stream_rows",
 ]
 
 #: The source of every study in a folder without ``sources.csv`` (made before sources existed): the review.
@@ -60,6 +66,8 @@ DEFAULT_SOURCE = Source(
     date=None,
     notes=None,
 )
+
+_BOM = b"\xef\xbb\xbf"
 
 #: What ``region_id`` allows.
 REGION_ALLOWED = "an UBERON: CURIE (UBERON: and 7 digits, e.g. UBERON:0002421)"
@@ -194,40 +202,59 @@ def file_problem(label: str, reason: str | None, all_sources: Iterable[str]) -> 
     return Problem(label, None, None, None, "a readable regular file inside the data folder", str(reason))
 
 
-def _read_rows(
+def iter_rows(
     label: str,
-    text: str,
+    handle: IO[str],
     spec: dict[str, Column],
     problems: list[Problem],
     key: str,
     rejected: set[str],
-    defaults: dict[str, str] | None = None,
-) -> list[tuple[int, dict[str, Any]]]:
-    """Parse one CSV text into (line, parsed row) pairs, reporting every cell problem.
+    controls: bool = True,
+    defaults: Mapping[str, str] | None = None,
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (line, parsed row) pairs of one CSV file, reporting every cell problem: the one row loop of nibs-graph.
 
     The ids of rows rejected for a bad cell go into ``rejected``, so that references to them are not reported
     again as unknown ids. A column of ``defaults`` missing from the header takes its default in every row.
+    ``controls``: whether the file holds a control character anywhere (only then are cells checked one by one).
+
+    >>> import io
+    >>> from nibs_graph.schema import FILES
+    >>> found: list[Problem] = []
+    >>> text = "link_id,source_id,target_id,relation,layer,source,licence\nL1,HGNC:1,HGNC:2,activates,review,s,x\n"
+    >>> [(line, row["relation"]) for line, row in iter_rows("p.csv", io.StringIO(text), FILES["pathways.csv"],
+    ...                                                   found, "link_id", set())]
+    [(2, 'activates')]
     """
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows: list[tuple[int, dict[str, Any]]] = []
+    reader = csv.reader(handle, strict=True)
     try:
         header = next(reader)
     except StopIteration:
         problems.append(Problem(label, 1, None, "", "a header row: " + ", ".join(spec), "the file is empty"))
-        return rows
+        return
     except csv.Error as exc:
         problems.append(Problem(label, 1, None, None, "RFC 4180 CSV", f"unreadable header ({exc})"))
-        return rows
+        return
     header = [h.strip() for h in header]
-    filled = {name: value for name, value in (defaults or {}).items() if name not in header}
+    filled = {name: spec[name].read(value) for name, value in (defaults or {}).items() if name not in header}
     absent = {
         name: spec[name].read("")
         for name in spec
         if name not in header and name not in filled and spec[name].header_optional
     }
+    absent.update(filled)
     if header_problems(label, header, spec, problems, optional=filled):
-        return rows
-    controls = CONTROL_CHARACTERS.search(text) is not None  # cells are checked one by one only if needed
+        return
+    # (name, column, parse-when-not-empty) per position; None for a column the spec does not know
+    plan: list[tuple[str, Column, Any] | None] = []
+    for name in header:
+        column = spec.get(name)
+        if column is None:
+            plan.append(None)
+        else:
+            plan.append((name, column, column.read if column.is_list else column.parse))
+    width = len(header)
+    key_index = header.index(key) if key in header else None
     last_line = 1
     while True:
         line = last_line + 1
@@ -243,25 +270,24 @@ def _read_rows(
         last_line = reader.line_num
         if not any(c.strip() for c in cells):
             continue
-        if len(cells) != len(header):
+        if len(cells) != width:
             problems.append(
                 Problem(
                     label,
                     line,
                     None,
                     str(len(cells)),
-                    f"{len(header)} fields, as in the header",
+                    f"{width} fields, as in the header",
                     f"ragged row: {len(cells)} fields",
                 )
             )
             continue
         row: dict[str, Any] = dict(absent)
-        row.update({name: spec[name].read(value) for name, value in filled.items()})
         ok = True
-        for name, cell in zip(header, cells, strict=True):
-            column = spec.get(name)
-            if column is None:
+        for step, cell in zip(plan, cells, strict=True):
+            if step is None:
                 continue
+            name, column, parse = step
             cell = cell.strip()
             if not cell:
                 if column.required:
@@ -269,22 +295,21 @@ def _read_rows(
                         Problem(label, line, name, "", "a value (required column)", "required value is empty")
                     )
                     ok = False
-                row[name] = column.read("")
+                row[name] = () if column.is_list else None
                 continue
             if controls and (why := control_problem(cell)):
                 problems.append(Problem(label, line, name, cell, "text without control characters", why))
                 ok = False
                 continue
             try:
-                row[name] = column.read(cell)
+                row[name] = parse(cell)
             except ValueError as exc:
                 problems.append(Problem(label, line, name, cell, str(exc)))
                 ok = False
         if ok:
-            rows.append((line, row))
-        elif key in header:
-            rejected.add(cells[header.index(key)].strip())
-    return rows
+            yield line, row
+        elif key_index is not None:
+            rejected.add(cells[key_index].strip())
 
 
 def _records(
@@ -332,7 +357,19 @@ def _read_file(
     before = len(problems)
     defaults = None if (data_dir / "sources.csv").exists() else LEGACY_DEFAULTS.get(spec_name)
     columns = spec if spec is not None else FILES[spec_name]
-    rows = _read_rows(label, text, columns, problems, _KEYS[spec_name], rejected.setdefault(spec_name, set()), defaults)
+    controls = CONTROL_CHARACTERS.search(text) is not None
+    rows = list(
+        iter_rows(
+            label,
+            io.StringIO(text, newline=""),
+            columns,
+            problems,
+            _KEYS[spec_name],
+            rejected.setdefault(spec_name, set()),
+            controls,
+            defaults,
+        )
+    )
     if not rows and len(problems) > before:
         unusable.add(spec_name)
     records, where = _records(label, rows, _KEYS[spec_name], _RECORD_TYPES[spec_name], problems)
@@ -350,8 +387,50 @@ def _read_file(
         files.setdefault(spec_name, {})[ident] = label
 
 
+class RowConsumer(_Protocol):
+    """Receives the validated evidence base from :func:`stream_rows` (a projection builder, an N-Triples writer ...)."""
+
+    def begin(self, base: EvidenceBase) -> None:
+        """The small files' records (sources, studies, protocols, entities, links and the vocabulary they use),
+        once they are valid, before any finding (``base.findings`` is empty)."""
+
+    def finding(self, row: dict[str, Any]) -> None:
+        """One valid ``findings.csv`` row (column name → parsed value)."""
+
+    def finish(self, version: str, release: str | None = None) -> None:
+        """Called once, after the last row, when the whole evidence base is valid (``release``: its name, if any)."""
+
+
+@dataclass
+class StreamResult:
+    """What :func:`stream_rows` read (and :func:`nibs_graph.scale.stream.stream_ntriples` wrote)."""
+
+    counts: dict[str, int]
+    version: str
+    triples: int = 0
+    release: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+class _Records:
+    """The consumer behind :func:`read_evidence_base`: every row as its record."""
+
+    def __init__(self) -> None:
+        self.base = EvidenceBase()
+        self._names = [f.name for f in fields(Finding)]
+
+    def begin(self, base: EvidenceBase) -> None:
+        self.base = base
+
+    def finding(self, row: dict[str, Any]) -> None:
+        self.base.findings[row["finding_id"]] = Finding(**{name: row[name] for name in self._names})
+
+    def finish(self, version: str, release: str | None = None) -> None:
+        self.base.version, self.base.release = version, release
+
+
 def read_evidence_base(data_dir: Path | str, layers: Iterable[str] = ()) -> EvidenceBase:
-    """Read, validate and return the evidence base in ``data_dir``.
+    """Read, validate and return the evidence base in ``data_dir`` (:func:`stream_rows`, every row kept as a record).
 
     Parameters
     ----------
@@ -366,26 +445,133 @@ def read_evidence_base(data_dir: Path | str, layers: Iterable[str] = ()) -> Evid
     DataValidationError
         With every problem found, each naming file, line, column, value and what is allowed.
     """
+    records = _Records()
+    stream_rows(data_dir, layers, records)
+    return records.base
+
+
+def _open_text(path: Path, label: str, problems: list[Problem]) -> tuple[IO[str], bool]:
+    """The file as text (streamed when it is clean UTF-8, else decoded whole to report as :func:`_decode` does),
+    and whether it holds a control character anywhere (then its cells are checked one by one)."""
+    controls = False
+    with path.open("rb") as handle:
+        clean = handle.read(3) != _BOM
+        if clean:
+            handle.seek(0)
+            decoder = codecs.getincrementaldecoder("utf-8")()
+            try:
+                while chunk := handle.read(1 << 22):
+                    controls = controls or CONTROL_CHARACTERS.search(decoder.decode(chunk)) is not None
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                clean = False
+    if clean:
+        return path.open(encoding="utf-8", newline=""), controls
+    text = _decode(label, path.read_bytes(), problems)
+    return io.StringIO(text, newline=""), CONTROL_CHARACTERS.search(text) is not None
+
+
+class _FindingChecks:
+    """The checks of one ``findings.csv`` row against the small files, in the order problems are reported."""
+
+    def __init__(self, base: EvidenceBase, label: str, rejected: dict[str, set[str]], unusable: set[str]) -> None:
+        self.base = base
+        self.label = label
+        self.rejected = rejected
+        self.unusable = unusable
+        self.problems: list[tuple[int, int, Problem]] = []  # (finding order, 0 now / 1 deferred, problem)
+        self.conflicts: list[tuple[int, int, str]] = []  # (finding order, line, referenced id)
+
+    def unknown(self, order: int, line: int, column: str, value: str, allowed_from: str, deferred: int = 0) -> None:
+        if allowed_from in self.unusable or value in self.rejected.get(allowed_from, set()):
+            return  # already reported where the row or file itself is broken
+        problem = Problem(self.label, line, column, value, f"an id defined in {allowed_from}", f"unknown id {value!r}")
+        self.problems.append((order, deferred, problem))
+
+    def check(self, order: int, line: int, f: dict[str, Any]) -> bool:
+        """Check one row (the ``order``-th distinct finding); True when it has no problem."""
+        before = len(self.problems)
+        studies, protocols = self.base.studies, self.base.protocols
+        if f["study_id"] not in studies:
+            self.unknown(order, line, "study_id", f["study_id"], "studies.csv")
+        protocol = protocols.get(f["protocol_id"])
+        if protocol is None:
+            self.unknown(order, line, "protocol_id", f["protocol_id"], "protocols.csv")
+        else:
+            if protocol.study_id != f["study_id"]:
+                allowed = f"a protocol of study {f['study_id']!r}"
+                message = f"protocol belongs to study {protocol.study_id!r}"
+                problem = Problem(self.label, line, "protocol_id", f["protocol_id"], allowed, message)
+                self.problems.append((order, 0, problem))
+            if protocol.technique != f["technique"]:
+                allowed = f"{protocol.technique!r}, the technique of {f['protocol_id']!r}"
+                self.problems.append((order, 0, Problem(self.label, line, "technique", f["technique"], allowed)))
+        if f["target_id"] not in self.base.entities:
+            self.unknown(order, line, "target_id", f["target_id"], "entities.csv")
+        region_id = f["region_id"]
+        if region_id is not None and not UBERON_CURIE.match(region_id):
+            self.problems.append((order, 0, Problem(self.label, line, "region_id", region_id, REGION_ALLOWED)))
+        self.conflicts.extend((order, line, other) for other in f["conflict"])
+        # a row whose references were not reported (a rejected or unusable target) is still not usable
+        return (
+            len(self.problems) == before
+            and f["study_id"] in studies
+            and protocol is not None
+            and f["target_id"] in self.base.entities
+        )
+
+    def ordered(self, seen: Collection[str]) -> list[Problem]:
+        """Every problem found, conflicts with findings never seen added, in the order of the findings."""
+        for order, line, other in self.conflicts:
+            if other not in seen:
+                self.unknown(order, line, "conflict", other, "findings.csv", deferred=1)
+        self.problems.sort(key=lambda item: (item[0], item[1]))
+        return [p for _, _, p in self.problems]
+
+
+def stream_rows(data_dir: Path | str, layers: Iterable[str] = (), *consumers: RowConsumer | None) -> StreamResult:
+    """Validate an evidence base, holding the small files as records and reading ``findings.csv`` one row at a time.
+
+    Every file is checked against :data:`nibs_graph.schema.FILES` (extended by ``vocabulary.csv``) and the files
+    against each other. When the small files are valid, each consumer gets them (:meth:`RowConsumer.begin`), then
+    every valid finding row as it is read, then (:meth:`RowConsumer.finish`) the data version once the whole base
+    is known to be valid. What a consumer received before a :class:`DataValidationError` is to be discarded.
+
+    Raises
+    ------
+    DataValidationError
+        With every problem found (file, line, column, value, what is allowed), in file order, then the checks
+        across files.
+
+    Examples
+    --------
+    >>> from nibs_graph.paths import default_data_dir
+    >>> stream_rows(default_data_dir().parent / "tests" / "data" / "tiny").counts
+    {'studies': 2, 'protocols': 3, 'findings': 7, 'entities': 7, 'links': 6}
+    """
     data_dir = Path(data_dir)
     layers = tuple(layers)
-    problems: list[Problem] = []
+    active = [c for c in consumers if c is not None]
     if not data_dir.is_dir():
         raise DataValidationError(
             [Problem(str(data_dir), None, None, None, "a folder with " + ", ".join(FILES), "not a folder")]
         )
+    sources = file_sources(data_dir, layers)
+    problems: dict[str, list[Problem]] = {}
     parsed: dict[str, dict[str, Any]] = {}
     lines: dict[str, dict[str, int]] = {}
     files: dict[str, dict[str, str]] = {}
     rejected: dict[str, set[str]] = {}  # ids of rows rejected for a bad cell, per file
     unusable: set[str] = set()  # files missing or unreadable as a whole
-    sources = file_sources(data_dir, layers)
     vocabulary = BUILTIN
     for name, spec_name in sources.items():
+        if spec_name == "findings.csv":
+            continue
+        found = problems.setdefault(name, [])
         spec = vocabulary.files()[spec_name]
-        _read_file(data_dir, name, spec_name, tuple(sources), problems, parsed, lines, files, rejected, unusable, spec)
+        _read_file(data_dir, name, spec_name, tuple(sources), found, parsed, lines, files, rejected, unusable, spec)
         if spec_name == "vocabulary.csv":
-            vocabulary = declared_vocabulary(parsed, lines, files, problems)
-
+            vocabulary = declared_vocabulary(parsed, lines, files, found)
     base = EvidenceBase(
         vocabulary=vocabulary,
         sources=parsed.get("sources.csv", {})
@@ -393,22 +579,71 @@ def read_evidence_base(data_dir: Path | str, layers: Iterable[str] = ()) -> Evid
         else {DEFAULT_SOURCE.source_id: DEFAULT_SOURCE},
         studies=parsed.get("studies.csv", {}),
         protocols=parsed.get("protocols.csv", {}),
-        findings=parsed.get("findings.csv", {}),
         entities=parsed.get("entities.csv", {}),
         links=parsed.get("pathways.csv", {}),
     )
-    _check_references(base, lines, files, problems, rejected, unusable)
-    if problems:
+    protocol_problems: list[Problem] = []
+    small = EvidenceBase(sources=base.sources, studies=base.studies, protocols=base.protocols, vocabulary=vocabulary)
+    _check_references(small, lines, files, protocol_problems, rejected, unusable)
+    entity_problems: list[Problem] = []
+    _check_references(
+        EvidenceBase(entities=base.entities, links=base.links), lines, files, entity_problems, rejected, unusable
+    )
+    valid = not any(problems.values()) and not protocol_problems and not entity_problems
+    if valid:
+        for consumer in active:
+            consumer.begin(base)
+
+    label = str(data_dir / "findings.csv")
+    finding_problems = problems.setdefault("findings.csv", [])
+    checks = _FindingChecks(base, label, rejected, unusable)
+    seen: dict[str, int] = {}
+    duplicates: list[Problem] = []
+    readable, reason = data_file(data_dir, "findings.csv")
+    if readable is None:
+        finding_problems.append(file_problem(label, reason, sources))
+        unusable.add("findings.csv")
+    else:
+        text, controls = _open_text(readable, label, finding_problems)
+        defaults = None if (data_dir / "sources.csv").exists() else LEGACY_DEFAULTS.get("findings.csv")
+        spec = vocabulary.files()["findings.csv"]
+        rejected_findings = rejected.setdefault("findings.csv", set())
+        with text as handle:
+            before = len(finding_problems)
+            for line, f in iter_rows(
+                label, handle, spec, finding_problems, "finding_id", rejected_findings, controls, defaults
+            ):
+                fid = f["finding_id"]
+                first = seen.get(fid)
+                if first is not None:  # reported after the file's cell problems
+                    message = f"duplicate id (first used on line {first})"
+                    duplicates.append(Problem(label, line, "finding_id", fid, "a unique id", message))
+                    continue
+                ok = checks.check(len(seen), line, f)
+                seen[fid] = line
+                if ok and valid and not finding_problems and not duplicates:
+                    for consumer in active:
+                        consumer.finding(f)
+            if not seen and len(finding_problems) > before:
+                unusable.add("findings.csv")
+            finding_problems.extend(duplicates)
+
+    ordered = [p for name in sources for p in problems.get(name, [])]
+    ordered += protocol_problems + checks.ordered(seen) + entity_problems
+    if ordered:
         ids: dict[str, Collection[str]] = {
             "sources.csv": base.sources,
             "studies.csv": base.studies,
             "protocols.csv": base.protocols,
             "entities.csv": base.entities,
         }
-        raise DataValidationError(finish_problems(data_dir, sources, ids, rejected, unusable, problems))
-    base.version = data_version(data_dir, layers)
-    base.release = release_name(data_dir, base.version)
-    return base
+        raise DataValidationError(finish_problems(data_dir, sources, ids, rejected, unusable, ordered))
+    version = data_version(data_dir, layers)
+    release = release_name(data_dir, version)
+    for consumer in active:
+        consumer.finish(version, release)
+    counts = {**base.counts(), "findings": len(seen)}
+    return StreamResult(counts=counts, version=version, release=release)
 
 
 def declared_vocabulary(
@@ -533,42 +768,6 @@ def _check_references(
                     "intensity and intensity_unit go together",
                 )
             )
-    for fid, f in base.findings.items():
-        if f.study_id not in base.studies:
-            unknown("findings.csv", fid, "study_id", f.study_id, "studies.csv")
-        protocol = base.protocols.get(f.protocol_id)
-        file, line = where("findings.csv", fid)
-        if protocol is None:
-            unknown("findings.csv", fid, "protocol_id", f.protocol_id, "protocols.csv")
-        else:
-            if protocol.study_id != f.study_id:
-                problems.append(
-                    Problem(
-                        file,
-                        line,
-                        "protocol_id",
-                        f.protocol_id,
-                        f"a protocol of study {f.study_id!r}",
-                        f"protocol belongs to study {protocol.study_id!r}",
-                    )
-                )
-            if protocol.technique != f.technique:
-                problems.append(
-                    Problem(
-                        file,
-                        line,
-                        "technique",
-                        f.technique,
-                        f"{protocol.technique!r}, the technique of {f.protocol_id!r}",
-                    )
-                )
-        if f.target_id not in base.entities:
-            unknown("findings.csv", fid, "target_id", f.target_id, "entities.csv")
-        if f.region_id is not None and not UBERON_CURIE.match(f.region_id):
-            problems.append(Problem(file, line, "region_id", f.region_id, REGION_ALLOWED))
-        for other in f.conflict:
-            if other not in base.findings:
-                unknown("findings.csv", fid, "conflict", other, "findings.csv")
     names: dict[str, str] = {}
     for eid, e in base.entities.items():
         clashed: set[str] = set()  # one problem per clashing name, whatever its spellings in this row

@@ -1,6 +1,8 @@
 """Exports of the graph for other tools: Turtle, N-Triples, JSON-LD, GraphML and Cytoscape.js JSON.
 
-The RDF formats serialise the canonical rdflib graph; GraphML and Cytoscape.js serialise the NetworkX projection
+N-Triples of an evidence base folder are the one writer's lines (:mod:`nibs_graph.scale.stream`) sorted by
+bytes, with no rdflib graph; Turtle and JSON-LD (and N-Triples of a ``--graph`` file) serialise the rdflib graph
+(:func:`nibs_graph.api.load_rdf`); GraphML and Cytoscape.js serialise the NetworkX projection
 (``docs/architecture.md``). Every export is deterministic (the same data gives the same bytes, whatever Python's
 hash seed) and written atomically (:func:`nibs_graph.export.atomic.write_atomic`).
 
@@ -474,6 +476,12 @@ def export(
     if options and fmt != "html":
         raise ExportError(f"the {fmt} export takes no options (got {', '.join(sorted(options))})")
     layers = tuple(layers)
+    if fmt == "nt" and graph_file is None:  # the writer's lines, sorted by bytes: no rdflib graph
+        from ..paths import default_data_dir
+        from ..scale.stream import sorted_ntriples
+
+        folder = Path(data) if data else default_data_dir()
+        return write_atomic(out, lambda handle: sorted_ntriples(folder, handle, layers=layers))
     if fmt in RDF_FORMATS:
         from ..api import load_rdf
 

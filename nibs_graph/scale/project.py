@@ -38,11 +38,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import vocab
-from ..extensions import BUILTIN, Vocabulary
+from ..errors import GraphFileError
+from ..extensions import BUILTIN
 from ..namespaces import DATA, NIBS, RDF_PREFIXES, compress, expand
 from ..projection import _ENTITY_TYPES, _RELATION_BY_PROPERTY, PROTOCOL_PARAMS, GraphData, cited_order
 from ..rdf import _decimal
-from ..records import Entity, Link, Protocol, Study
+from ..records import EvidenceBase
 from . import gc_paused
 
 if TYPE_CHECKING:
@@ -142,10 +143,13 @@ def _py(term: Any) -> Any:
     if datatype is None:  # an IRI or a blank node
         return term.value
     dt = datatype.value
-    if dt == _XSD + "integer":
-        return int(term.value)
-    if dt == _XSD + "decimal":
-        return float(term.value)
+    try:
+        if dt == _XSD + "integer":
+            return int(term.value)
+        if dt == _XSD + "decimal":
+            return float(term.value)
+    except ValueError:  # an ill-typed literal of a graph file: kept as its text, as rdflib keeps it
+        return term.value
     if dt == _XSD + "boolean":
         return term.value in {"true", "1"}
     return term.value
@@ -197,6 +201,53 @@ def technique_nodes(store: pyoxigraph.Store) -> list[tuple[str, str, tuple[str, 
     return [row[1:] for row in found]
 
 
+#: What the projection needs of a finding and a signalling link (ontology/shapes.ttl requires each, once).
+_FINDING_NEEDS = (
+    "nibs:protocol",
+    "nibs:technique",
+    "nibs:target",
+    "nibs:direction",
+    "nibs:comparison",
+    "prov:wasDerivedFrom",
+    "nibs:targetLabel",
+    "nibs:measure",
+    "nibs:isStimulationEffect",
+    "nibs:sourceLocation",
+)
+_LINK_NEEDS = ("nibs:linkSource", "nibs:linkTarget", "nibs:relation")
+
+
+def _check_shapes(store: pyoxigraph.Store) -> None:
+    """Refuse a graph the projection cannot read: a finding or link without a property it needs, a direction or
+    relation outside the vocabulary (every such node named, at most ten).
+
+    Raises
+    ------
+    GraphFileError
+        Naming the nodes, e.g. ``nibsdata:finding/x has no nibs:target``.
+    """
+    missing: dict[str, list[str]] = defaultdict(list)
+    for cls, needs in (("nibs:Finding", _FINDING_NEEDS), ("nibs:SignallingLink", _LINK_NEEDS)):
+        for prop in needs:
+            for (node,) in _select(store, f"SELECT ?n WHERE {{ ?n a {cls} FILTER NOT EXISTS {{ ?n {prop} ?o }} }}"):
+                missing[compress(node.value)].append(prop)
+    problems = [f"{node} has no {', '.join(props)}" for node, props in sorted(missing.items())]
+    directions = ", ".join(f"nibs:{d}" for d in vocab.DIRECTIONS)
+    for node, direction in _select(
+        store, f"SELECT ?n ?d WHERE {{ ?n a nibs:Finding ; nibs:direction ?d FILTER(?d NOT IN ({directions})) }}"
+    ):
+        local = direction.value[len(NIBS) :] if direction.value.startswith(NIBS) else direction.value
+        problems.append(f"{compress(node.value)} has direction {local!r}; allowed: {', '.join(vocab.DIRECTIONS)}")
+    relations = ", ".join(f"nibs:{p}" for p in _RELATION_BY_PROPERTY)
+    for node, relation in _select(
+        store, f"SELECT ?n ?r WHERE {{ ?n a nibs:SignallingLink ; nibs:relation ?r FILTER(?r NOT IN ({relations})) }}"
+    ):
+        problems.append(f"{compress(node.value)} has an unknown relation {compress(relation.value)}")
+    if problems:
+        shown = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more" if len(problems) > 10 else "")
+        raise GraphFileError(f"the graph does not conform to the nibs-graph shapes: {shown}")
+
+
 def project_store(store: pyoxigraph.Store) -> GraphData:
     """Compute the projection of the nibs-graph RDF graph held in an Oxigraph store, with SPARQL queries.
 
@@ -224,6 +275,7 @@ def project_store(store: pyoxigraph.Store) -> GraphData:
     >>> G.nodes["HGNC:1033"]["label"], len(G.graph["findings"])
     ('BDNF', 7)
     """
+    _check_shapes(store)
     parts = _Parts(techniques=technique_nodes(store))
 
     for cls_local, type_name in _ENTITY_TYPES.items():
@@ -465,15 +517,10 @@ class ProjectionBuilder:
             raise RuntimeError("the stream has not finished")
         return self._graph
 
-    def begin(
-        self,
-        studies: dict[str, Study],
-        protocols: dict[str, Protocol],
-        entities: dict[str, Entity],
-        links: dict[str, Link],
-        vocabulary: Vocabulary | None = None,
-    ) -> None:
+    def begin(self, base: EvidenceBase) -> None:
         """Take the small files (validated) before the findings."""
+        studies, protocols, entities, links = base.studies, base.protocols, base.entities, base.links
+        vocabulary = base.vocabulary
         self._techniques = (vocabulary or BUILTIN).techniques
         declared = (vocabulary or BUILTIN).extension_techniques()
         self._parts.techniques = [
