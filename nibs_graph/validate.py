@@ -221,10 +221,14 @@ def iter_rows(
     >>> import io
     >>> from nibs_graph.schema import FILES
     >>> found: list[Problem] = []
-    >>> text = "link_id,source_id,target_id,relation,layer,source,licence\nL1,HGNC:1,HGNC:2,activates,review,s,x\n"
-    >>> [(line, row["relation"]) for line, row in iter_rows("p.csv", io.StringIO(text), FILES["pathways.csv"],
-    ...                                                   found, "link_id", set())]
-    [(2, 'activates')]
+    >>> head = "link_id,source_id,target_id,relation,layer,source,reference,licence,notes\\n"
+    >>> rows = "L1,HGNC:1033,HGNC:8032,binds,review,s,,CC0,\\nL2,HGNC:1033,HGNC:8032,bind,review,s,,CC0,\\n"
+    >>> text, spec = io.StringIO(head + rows), FILES["pathways.csv"]
+    >>> [(line, row["relation"]) for line, row in iter_rows("p.csv", text, spec, found, "link_id", set())]
+    [(2, 'binds')]
+    >>> print(found[0])
+    p.csv:3: column 'relation': value 'bind' is not allowed; allowed: activates, inhibits, increases_expression, \
+decreases_expression, binds, has_member, part_of
     """
     reader = csv.reader(handle, strict=True)
     try:

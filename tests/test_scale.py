@@ -1,10 +1,11 @@
-"""The scale path (nibs_graph.scale) against the rdflib path, on tiny and on a generated 1k-finding base.
+"""The one compile engine (nibs_graph.validate.stream_rows → N-Triples writer, projection builder), checked against
+hand-counted answers on tests/data/tiny and against its own RDF (SPARQL on the streamed N-Triples).
 
 * the generator writes valid, deterministic bases;
-* the streaming validator reports exactly the problems of read_evidence_base;
-* the streamed N-Triples are the triples of to_rdf;
-* both projection routes (streamed rows, SPARQL on the Oxigraph store) equal project(to_rdf(...));
-* paths, hubs and contradictions answer the same on both engines.
+* the streaming validator reports many problems in file order, then by finding;
+* the N-Triples: a finding's triples written out by hand, no triple twice, ``export nt`` sorted by bytes;
+* the projection: counted by hand on tiny; equal to project_store() of the streamed N-Triples on every test base
+  (tiny, evidence, shipped, a generated 1k base, sources, vocabulary) and to SPARQL aggregates.
 """
 
 from __future__ import annotations
@@ -13,25 +14,22 @@ import csv
 import io
 import json
 import shutil
+from collections import Counter
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
-from rdflib import Graph
 
 from nibs_graph.api import load_graph
-from nibs_graph.errors import DataValidationError, NibsGraphError, StoreError
-from nibs_graph.projection import GraphData, project
-from nibs_graph.queries import contradictions, hubs, paths
-from nibs_graph.rdf import to_rdf
-from nibs_graph.scale import AUTO_THRESHOLD, choose_engine
+from nibs_graph.errors import DataValidationError, StoreError
+from nibs_graph.projection import GraphData
+from nibs_graph.queries import hubs
 from nibs_graph.scale.oxigraph import META_FILE, build_store, store_projection
-from nibs_graph.scale.project import project_data
-from nibs_graph.scale.stream import stream_ntriples, validate_stream
-from nibs_graph.validate import read_evidence_base
+from nibs_graph.scale.project import ProjectionBuilder, project_data, project_store
+from nibs_graph.scale.stream import sorted_ntriples, stream_ntriples
+from nibs_graph.validate import read_evidence_base, stream_rows
 
 from .conftest import INVALID, SHIPPED, SOURCES, TINY, VOCABULARY
-
-pytest.importorskip("pyoxigraph")
 
 
 @pytest.fixture(scope="module")
@@ -88,51 +86,136 @@ def test_generator_is_deterministic_and_valid(tmp_path: Path, base_1k: Path) -> 
 # ------------------------------------------------------------------------------------------------ validation
 
 
-@pytest.mark.parametrize("case", sorted(p.name for p in INVALID.iterdir() if p.is_dir()))
-def test_stream_validation_reports_the_same_problems(case: str) -> None:
-    with pytest.raises(DataValidationError) as expected:
-        read_evidence_base(INVALID / case)
-    with pytest.raises(DataValidationError) as streamed:
-        validate_stream(INVALID / case)
-    assert streamed.value.problems == expected.value.problems
-
-
-def test_stream_validation_of_many_problems_keeps_their_order(tmp_path: Path, base_1k: Path) -> None:
+def test_many_problems_in_one_run_keep_their_order(tmp_path: Path, base_1k: Path) -> None:
     folder = tmp_path / "broken"
     shutil.copytree(base_1k, folder)
     path = folder / "findings.csv"
     rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
     header = rows[0]
     col = {name: header.index(name) for name in header}
-    rows[3][col["conflict"]] = "nosuch2020-f01"  # an unknown conflict (checked after the whole file)
-    rows[5][col["direction"]] = "up"  # a bad cell
-    rows[7][col["target_id"]] = "HGNC:99999999"  # an unknown entity
-    rows[9][col["technique"]] = "tACS" if rows[9][col["technique"]] != "tACS" else "iTBS"  # not the arm's
-    rows[11][col["region_id"]] = "HGNC:1033"  # not UBERON
-    rows[13] = list(rows[12])  # a duplicate id
+    rows[3][col["conflict"]] = "nosuch2020-f01"  # line 4: an unknown conflict (checked after the whole file)
+    rows[5][col["direction"]] = "up"  # line 6: a bad cell
+    rows[7][col["target_id"]] = "HGNC:99999999"  # line 8: an unknown entity
+    rows[9][col["technique"]] = "tACS" if rows[9][col["technique"]] != "tACS" else "iTBS"  # line 10: not the arm's
+    rows[11][col["region_id"]] = "HGNC:1033"  # line 12: not UBERON
+    rows[13] = list(rows[12])  # line 14: a duplicate id
     rows[15][col["conflict"]] = rows[900][col["finding_id"]]  # a later, existing finding: fine
-    rows[20] = rows[20][:-1]  # a ragged row
+    rows[20] = rows[20][:-1]  # line 21: a ragged row
     with path.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle, lineterminator="\n").writerows(rows)
-    with pytest.raises(DataValidationError) as expected:
+    with pytest.raises(DataValidationError) as caught:
         read_evidence_base(folder)
-    with pytest.raises(DataValidationError) as streamed:
-        validate_stream(folder)
-    assert len(expected.value.problems) >= 6
-    assert streamed.value.problems == expected.value.problems
+    found = [(p.line, p.column, p.message.split(" (")[0].split(",")[0]) for p in caught.value.problems]
+    # the file's own problems in line order (cells, ragged rows), then duplicate ids, then the checks against the
+    # other files by finding (a conflict is checked once every finding is known, but reported in its row's place)
+    assert found == [
+        (6, "direction", ""),
+        (21, None, "ragged row: 17 fields"),  # the header has 18 columns
+        (14, "finding_id", "duplicate id"),
+        (4, "conflict", "unknown id 'nosuch2020-f01'"),
+        (8, "target_id", "unknown id 'HGNC:99999999'"),
+        (10, "technique", ""),
+        (12, "region_id", ""),
+    ]
+    assert all(p.file == str(path) for p in caught.value.problems)
+
+
+def test_consumers_see_nothing_of_an_invalid_base(tmp_path: Path) -> None:
+    folder = tmp_path / "bad"
+    shutil.copytree(TINY, folder)
+    text = (folder / "findings.csv").read_text(encoding="utf-8")
+    (folder / "findings.csv").write_text(text.replace(",HGNC:2345,CREB,", ",HGNC:2346,CREB,"), encoding="utf-8")
+    seen: list[str] = []
+
+    class Spy:
+        def begin(self, base: object) -> None:
+            seen.append("begin")
+
+        def finding(self, row: dict[str, object]) -> None:
+            seen.append(str(row["finding_id"]))
+
+        def finish(self, version: str, release: str | None = None) -> None:
+            seen.append("finish")
+
+    with pytest.raises(DataValidationError, match="unknown id 'HGNC:2346'"):
+        stream_rows(folder, (), Spy())
+    assert "finish" not in seen and "alpha2020-f03" not in seen
+    seen.clear()
+    result = stream_rows(TINY, (), Spy())
+    assert seen == ["begin", *read_evidence_base(TINY).findings, "finish"]
+    assert result.counts["findings"] == 7
 
 
 # ------------------------------------------------------------------------------------------------ N-Triples
 
+NIBS = "https://w3id.org/nibs-graph/ontology#"
+DATA = "https://w3id.org/nibs-graph/data/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
 
-@pytest.mark.parametrize("ontology", [False, True])
-def test_streamed_ntriples_are_the_triples_of_to_rdf(base: Path, ontology: bool) -> None:
+
+def test_a_findings_triples_written_by_hand() -> None:
     out = io.BytesIO()
-    result = stream_ntriples(base, out, include_ontology=ontology)
-    streamed = Graph().parse(data=out.getvalue().decode("utf-8"), format="nt")
-    compiled = to_rdf(read_evidence_base(base), include_ontology=ontology)
-    assert set(streamed) == set(compiled)
-    assert result.version == read_evidence_base(base).version
+    stream_ntriples(TINY, out, include_ontology=False)
+    f = f"<{DATA}finding/alpha2020-f01>"
+    mine = sorted(line for line in out.getvalue().decode("utf-8").splitlines() if line.startswith(f + " "))
+    n = NIBS
+    assert mine == sorted(
+        f"{f} {p} ."
+        for p in (
+            "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <" + n + "Finding>",
+            '<http://www.w3.org/2000/01/rdf-schema#label> "iTBS increased BDNF (alpha2020-f01)"',
+            "<http://www.w3.org/ns/prov#wasDerivedFrom> <https://doi.org/10.1234/alpha>",
+            f"<{n}protocol> <{DATA}protocol/alpha2020-itbs>",
+            f"<{n}technique> <{n}iTBS>",
+            f"<{n}target> <https://identifiers.org/hgnc:1033>",
+            f'<{n}targetLabel> "BDNF"',
+            f"<{n}direction> <{n}increased>",
+            f'<{n}measure> "protein level"',
+            f"<{n}comparison> <{n}stim_vs_sham>",
+            f'<{n}isStimulationEffect> "true"^^<{XSD}boolean>',
+            f'<{n}sourceLocation> "Table 3, row 1"',
+            f"<{n}species> <http://purl.obolibrary.org/obo/NCBITaxon_10116>",  # the study's species (rat)
+            f"<{n}setting> <{n}InVivo>",  # and setting
+        )
+    )
+
+
+def test_ntriples_are_valid_and_never_repeat(base: Path) -> None:
+    out = io.BytesIO()
+    result = stream_ntriples(base, out)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == len(set(lines)) == result.triples
+    store = ox.Store()
+    store.load(out.getvalue(), format=ox.RdfFormat.N_TRIPLES)  # strict N-Triples
+    assert len(store) == result.triples
+    # a direct effect triple per (technique or protocol, direction, target) of the stimulation effects only
+    effects = {
+        (subject, direction, target)
+        for record in load_graph(base, use_cache=False).graph["findings"].values()
+        if record["stimulation_effect"]
+        for subject in (record["technique"], record["protocol"])
+        for direction, target in [(record["direction"], record["target"])]
+    }
+    effect_properties = " ".join(f"<{NIBS}{p}>" for p in ("increases", "decreases", "doesNotChange"))
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o VALUES ?p {{ {effect_properties} }} }}"
+    direct = next(iter(store.query(query)))[0]
+    assert int(direct.value) == len(effects)
+
+
+def test_export_nt_is_the_stream_sorted_by_bytes(tmp_path: Path) -> None:
+    """``export nt``: each line once, sorted by bytes (UTF-8: code point order), a newline after each; the same
+    bytes whether the runs are sorted in memory or merged from temporary files."""
+    whole, merged = io.BytesIO(), io.BytesIO()
+    sorted_ntriples(SHIPPED, whole)
+    sorted_ntriples(SHIPPED, merged, chunk_bytes=50_000)
+    assert whole.getvalue() == merged.getvalue()
+    lines = whole.getvalue().split(b"\n")
+    assert lines.pop() == b""
+    assert lines == sorted(set(lines))
+    assert any(b"\\u" in line or not line.isascii() for line in lines)  # non-ASCII text is kept as UTF-8
+    out = io.BytesIO()
+    streamed = stream_ntriples(SHIPPED, out)
+    assert set(out.getvalue().split(b"\n")[:-1]) == set(lines) and streamed.triples == len(lines)
 
 
 def test_literal_escaping(tmp_path: Path) -> None:
@@ -143,58 +226,94 @@ def test_literal_escaping(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     out = io.BytesIO()
     stream_ntriples(folder, out, include_ontology=False)
-    streamed = Graph().parse(data=out.getvalue().decode("utf-8"), format="nt")
-    assert set(streamed) == set(to_rdf(read_evidence_base(folder), include_ontology=False))
+    store = ox.Store()
+    store.load(out.getvalue(), format=ox.RdfFormat.N_TRIPLES)
+    (note,) = [
+        t.object.value
+        for t in store.quads_for_pattern(None, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment"), None)
+    ]
+    assert note == 'a "quoted" note \\ with\nnewline'
 
 
 # ------------------------------------------------------------------------------------------------ projection
 
 
-def test_both_projection_routes_equal_project(base: Path, tmp_path: Path) -> None:
-    reference = project(to_rdf(read_evidence_base(base)))
-    _same_projection(project_data(base), reference)
-    built = build_store(base, tmp_path / "store", projection=True)
-    assert built.projection is not None
-    _same_projection(built.projection, reference)
-    _same_projection(store_projection(tmp_path / "store"), reference)
+def test_tiny_projection_counted_by_hand() -> None:
+    G = load_graph(TINY, use_cache=False)
+    types = Counter(a["type"] for a in G.nodes.values())
+    # 16 techniques of the ontology (NIBS and below), 7 entities (5 genes, 2 families), 3 protocols
+    assert types == {"technique": 16, "gene_or_protein": 5, "family_or_complex": 2, "protocol": 3}
+    relations = Counter(d["relation"] for _, _, _, d in G.edges())
+    # 6 of the 7 findings are stimulation effects (beta2021-f04 compares model and control): each gives a
+    # technique edge and a protocol edge; increased: alpha f01, f02, beta f02, f03; decreased: beta f01;
+    # unchanged: alpha f03. 6 links (5 activates, 1 has_member), 3 protocols, 15 technique parents.
+    assert relations == {
+        "increased": 8,
+        "decreased": 2,
+        "unchanged": 2,
+        "activates": 5,
+        "has_member": 1,
+        "uses_technique": 3,
+        "subclass_of": 15,
+    }
+    assert len(G.graph["findings"]) == 7 and not G.graph["findings"]["beta2021-f04"]["stimulation_effect"]
+    edge = G.succ["nibs:anodal-tDCS"]["HGNC:6871"]["increased"]
+    assert edge["sign"] == 1 and edge["studies"] == ("beta2021",)
+    (record,) = edge["evidence"]
+    assert record is G.graph["findings"]["beta2021-f03"]  # one record, shared
+    assert (record["species"], record["setting"], record["context"]) == ("mouse", "human", "human cortex")
+    assert (record["citation"], record["doi"], record["protocol_label"]) == (
+        "Beta et al., 2021",
+        None,
+        "anodal tDCS (atDCS)",
+    )
+    assert "HGNC:3942" not in G.succ["nibs:anodal-tDCS"]  # beta2021-f04 is no stimulation effect
+    assert G.nodes["nibsdata:protocol/alpha2020-itbs"]["frequencyHz"] == 50.0
+    assert G.nodes["nibsdata:protocol/beta2021-atdcs"]["intensityMin"] == 250.0
+    link = G.succ["FPLX:ERK"]["HGNC:6871"]["L6"]
+    assert (link["relation"], link["sign"], link["evidence"][0]["licence"]) == ("has_member", 1, "CC0")
 
 
-def test_queries_agree_between_engines(base_1k: Path) -> None:
-    memory = load_graph(base_1k, engine="memory", use_cache=False)
-    scaled = load_graph(base_1k, engine="oxigraph", use_cache=False)
-    for source, target, options in (
-        ("iTBS", "mTOR", {}),
-        ("TBS", "mTOR", {"max_hops": 3}),
-        ("tDCS", "CREB", {"species": "rat"}),
-        ("HF-rTMS", "BDNF", {"min_studies": 2}),
-        ("BDNF", "mTOR", {}),
-        ("anodal tDCS", "ERK2", {"layers": {"review"}}),
-    ):
-        a = paths(memory, source, target, **options)  # type: ignore[arg-type]
-        b = paths(scaled, source, target, **options)  # type: ignore[arg-type]
-        assert a.to_dict(memory) == b.to_dict(scaled)
-        assert a.total_found > 0 or source == "anodal tDCS"
-    assert [h.to_dict() for h in hubs(memory)] == [h.to_dict() for h in hubs(scaled)]
-    assert hubs(scaled, top=3)[0].label == "BDNF"
-    assert [c.to_dict(memory) for c in contradictions(memory)] == [c.to_dict(scaled) for c in contradictions(scaled)]
+def _store_of(base: Path) -> ox.Store:
+    out = io.BytesIO()
+    stream_ntriples(base, out)
+    store = ox.Store()
+    store.load(out.getvalue(), format=ox.RdfFormat.N_TRIPLES)
+    return store
 
 
-def test_engine_choice(tmp_path: Path, base_1k: Path) -> None:
-    assert choose_engine(TINY) == "memory"
-    assert choose_engine(base_1k) == "memory"  # 1k findings (under 1 MB) < AUTO_THRESHOLD
-    assert choose_engine(base_1k, "oxigraph") == "oxigraph"
-    assert choose_engine(SHIPPED) == "memory"  # the shipped base keeps the rdflib path
-    big = tmp_path / "big"
-    big.mkdir()
-    row = "x" * 300 + "\n"
-    (big / "findings.csv").write_text("header\n" + row * (AUTO_THRESHOLD + 1))
-    assert choose_engine(big) == "oxigraph"
-    (big / "findings.csv").write_text("header\n" + row * 4000)
-    assert choose_engine(big) == "memory"
-    with pytest.raises(NibsGraphError, match="unknown engine"):
-        choose_engine(TINY, "sqlite")
-    with pytest.raises(NibsGraphError, match="unknown engine"):
-        load_graph(TINY, engine="sqlite", use_cache=False)
+def test_the_projection_is_the_projection_of_its_rdf(base: Path, tmp_path: Path) -> None:
+    built = project_data(base)
+    _same_projection(project_store(_store_of(base)), built)
+    stored = build_store(base, tmp_path / "store", projection=True)
+    assert stored.projection is not None
+    _same_projection(stored.projection, built)
+    _same_projection(store_projection(tmp_path / "store"), built)
+
+
+def test_sparql_answers_equal_the_projection(base: Path) -> None:
+    G = load_graph(base, use_cache=False)
+    store = _store_of(base)
+    rows = store.query(
+        f"""SELECT ?t ?d (COUNT(?f) AS ?n) WHERE {{ ?f a <{NIBS}Finding> ; <{NIBS}technique> ?t ;
+        <{NIBS}direction> ?d ; <{NIBS}isStimulationEffect> true }} GROUP BY ?t ?d"""
+    )
+    from nibs_graph.namespaces import compress
+
+    by_sparql = {(compress(t.value), d.value[len(NIBS) :]): int(n.value) for t, d, n in rows}
+    by_projection: Counter[tuple[str, str]] = Counter()
+    for record in G.graph["findings"].values():
+        if record["stimulation_effect"]:
+            by_projection[(record["technique"], record["direction"])] += 1
+    assert by_sparql == dict(by_projection) and by_sparql
+    for (technique, direction), count in by_sparql.items():  # the technique edges hold exactly those findings
+        evidence = sum(len(d[direction]["evidence"]) for d in G.succ[technique].values() if direction in d)
+        assert evidence == count
+
+
+def test_builder_refuses_to_answer_before_the_stream_ends() -> None:
+    with pytest.raises(RuntimeError, match="not finished"):
+        ProjectionBuilder().graph  # noqa: B018
 
 
 # ------------------------------------------------------------------------------------------------ store
@@ -252,7 +371,7 @@ def test_sampled_betweenness() -> None:
 
 
 def test_hubs_report_a_betweenness_sample(base_1k: Path) -> None:
-    G = load_graph(base_1k, engine="oxigraph", use_cache=False)
+    G = load_graph(base_1k, use_cache=False)
     exact = hubs(G, top=5)
     sampled = hubs(G, top=5, betweenness_sample=50)
     assert all(h.betweenness_sample is None for h in exact)

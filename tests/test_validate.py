@@ -107,13 +107,8 @@ def _broken_copy(tmp_path: Path, edits: dict[str, tuple[str, str]]) -> Path:
 
 
 def _problems(folder: Path) -> list[str]:
-    from nibs_graph.scale.stream import validate_stream
-
     with pytest.raises(DataValidationError) as first:
         read_evidence_base(folder)
-    with pytest.raises(DataValidationError) as streamed:
-        validate_stream(folder)
-    assert streamed.value.problems == first.value.problems, "both validators report the same problems"
     return [str(p).replace(f"{folder}/", "") for p in first.value.problems]
 
 

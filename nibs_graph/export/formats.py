@@ -481,7 +481,11 @@ def export(
         from ..scale.stream import sorted_ntriples
 
         folder = Path(data) if data else default_data_dir()
-        return write_atomic(out, lambda handle: sorted_ntriples(folder, handle, layers=layers))
+
+        def write_sorted(handle: BinaryIO) -> None:
+            sorted_ntriples(folder, handle, layers=layers)
+
+        return write_atomic(out, write_sorted)
     if fmt in RDF_FORMATS:
         from ..api import load_rdf
 

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO
+from typing import Protocol as _Protocol
 
 from .. import vocab
 from ..namespaces import DATA, NIBS, RDF_PREFIXES, expand
@@ -52,6 +53,7 @@ from ..vocab import Technique
 
 __all__ = [
     "NTriplesWriter",
+    "Output",
     "RowConsumer",
     "StreamResult",
     "ontology_ntriples",
@@ -118,10 +120,22 @@ def ontology_ntriples() -> bytes:
     return data
 
 
+class Output(_Protocol):
+    """Where N-Triples are written: a binary file, or anything with its ``write``."""
+
+    def write(self, data: bytes, /) -> int:
+        """Write ``data``; return the number of bytes written."""
+
+
+def _once(lines: list[str]) -> list[str]:
+    """The lines without repeats, in order (a list cell may name a value twice: ``sham|sham``)."""
+    return list(dict.fromkeys(lines))
+
+
 class _Sink:
     """Buffered N-Triples output that counts its lines (a ``None`` target only counts)."""
 
-    def __init__(self, out: BinaryIO | None) -> None:
+    def __init__(self, out: Output | None) -> None:
         self.out = out
         self.buffer: list[str] = []
         self.lines = 0
@@ -331,8 +345,8 @@ class _FindingWriter:
     ) -> None:
         self.study_nodes = study_nodes
         # per study: the species and setting objects a finding inherits when it states neither
-        self.species = {sid: [_iri(vocab.species_curie(sp)) for sp in s.species] for sid, s in studies.items()}
-        self.settings = {sid: [_n(SETTING_TERMS[st]) for st in s.setting] for sid, s in studies.items()}
+        self.species = {sid: _once([_iri(vocab.species_curie(sp)) for sp in s.species]) for sid, s in studies.items()}
+        self.settings = {sid: _once([_n(SETTING_TERMS[st]) for st in s.setting]) for sid, s in studies.items()}
         self.techniques = {t: _iri(t_.curie) for t, t_ in techniques.items()}
         self.species_iri = _SpeciesIris()
         self.setting_iri = {st: _n(local) for st, local in SETTING_TERMS.items()}
@@ -401,8 +415,8 @@ class _FindingWriter:
             out.append(f"{node} {p['regionEntity']} {_iri(region)} .\n")
         if f["notes"]:
             out.append(f"{node} {_COMMENT} {_lit(f['notes'])} .\n")
-        out.extend(f"{node} {p['conflictsWith']} <{DATA}finding/{other}> .\n" for other in f["conflict"])
-        out.extend(f"{node} {p['flag']} {_n(flag)} .\n" for flag in f["flags"])
+        out.extend(f"{node} {p['conflictsWith']} <{DATA}finding/{other}> .\n" for other in dict.fromkeys(f["conflict"]))
+        out.extend(f"{node} {p['flag']} {_n(flag)} .\n" for flag in dict.fromkeys(f["flags"]))
         if effect:
             prop = self.effect_props[direction]
             for subject in (protocol, technique):
@@ -420,7 +434,7 @@ class NTriplesWriter:
     ``ontology/nibs.ttl`` (the technique hierarchy, labels, definitions). :attr:`lines` is the number written.
     """
 
-    def __init__(self, out: BinaryIO | None, *, include_ontology: bool = True) -> None:
+    def __init__(self, out: Output | None, *, include_ontology: bool = True) -> None:
         self._sink = _Sink(out)
         self._include_ontology = include_ontology
         self._sources: dict[str, Source] = {}
@@ -439,20 +453,20 @@ class NTriplesWriter:
         if self._include_ontology:
             sink.raw(ontology_ntriples())
         for declared in vocabulary.extension_techniques():
-            sink.extend(_technique_lines(declared, techniques))
+            sink.extend(_once(_technique_lines(declared, techniques)))
         self._sources = base.sources
         for source in base.sources.values():
-            sink.extend(_source_lines(source))
+            sink.extend(_once(_source_lines(source)))
         study_nodes = {sid: "<" + study_iri(s) + ">" for sid, s in base.studies.items()}
         for s in base.studies.values():
-            sink.extend(_study_lines(s, techniques))
+            sink.extend(_once(_study_lines(s, techniques)))
         for p in base.protocols.values():
-            sink.extend(_protocol_lines(p, study_nodes[p.study_id], techniques))
+            sink.extend(_once(_protocol_lines(p, study_nodes[p.study_id], techniques)))
         for e in base.entities.values():
-            sink.extend(_entity_lines(e))
+            sink.extend(_once(_entity_lines(e)))
         refs = base.review_refs()
         for link in base.links.values():
-            sink.extend(_link_lines(link, (study_nodes[sid] for sid in link.cited(refs))))
+            sink.extend(_once(_link_lines(link, (study_nodes[sid] for sid in link.cited(refs)))))
         self._writer = _FindingWriter(base.studies, study_nodes, techniques)
 
     def finding(self, row: dict[str, Any]) -> None:
@@ -468,7 +482,7 @@ class NTriplesWriter:
 
 def stream_ntriples(
     data_dir: Path | str,
-    out: BinaryIO | None,
+    out: Output | None,
     *,
     layers: Iterable[str] = (),
     include_ontology: bool = True,
