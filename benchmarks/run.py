@@ -12,7 +12,7 @@ path query beside a plain BFS over the same adjacency, SPARQL through our store 
 directly, a CLI command beside ``nibs-graph --version``. Each measured step runs in its own process
 (:mod:`benchmarks.tasks`) so that its peak memory (``ru_maxrss``) is its own.
 
-``--quick`` skips the 1M size and the slow steps (the rdflib engine past 10k findings, the embedded rdflib SPARQL
+``--quick`` skips the 1M size and the slow steps (the embedded rdflib SPARQL
 store past 10k) and prints what it skipped. The synthetic bases are generated once into
 ``$NIBS_GRAPH_BENCH_DIR`` (default: a folder in the system's temp folder), never into the repository.
 """
@@ -355,33 +355,18 @@ def bench_size(label: str, findings: int, args: argparse.Namespace, table: Table
         table.add(
             label, "validate (read_evidence_base)", memory.get("median"), n, f, "csv.reader", memory.get("maxrss_mb")
         )
-    scale = repeated("compile", n, "--data", d, "--engine", "oxigraph", env=env)
-    out["compile_oxigraph"] = scale
+    compiled = repeated("compile", n, "--data", d, env=env)
+    out["compile"] = compiled
     table.add(
         label,
-        "validate + compile, engine=oxigraph",
-        scale.get("median"),
+        "validate + compile (the one engine)",
+        compiled.get("median"),
         n,
         f,
         "csv.reader",
-        scale.get("maxrss_mb"),
+        compiled.get("maxrss_mb"),
         "streamed projection",
     )
-    if findings <= 10_000 or (not args.quick and findings <= 100_000):
-        mem = repeated("compile", n, "--data", d, "--engine", "memory", env=env)
-        out["compile_memory"] = mem
-        table.add(
-            label,
-            "validate + compile, engine=memory",
-            mem.get("median"),
-            n,
-            f,
-            "csv.reader",
-            mem.get("maxrss_mb"),
-            "rdflib graph + project()",
-        )
-    else:
-        skipped.append(f"{label}: validate + compile with engine=memory (rdflib; minutes and GBs past 10k findings)")
 
     # the RDF store: ours (stream + bulk load) vs pyoxigraph bulk_load of the same N-Triples
     nt = work / "graph.nt"

@@ -96,10 +96,10 @@ def task_validate(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def task_compile(args: argparse.Namespace) -> dict[str, Any]:
-    """Validate + compile: ``load_graph(DIR, engine=..., use_cache=False)`` (the projection the queries use)."""
+    """Validate + compile: ``load_graph(DIR, use_cache=False)`` (the projection the queries use)."""
     from nibs_graph.api import load_graph
 
-    seconds, G = _timed(lambda: load_graph(args.data, engine=args.engine, use_cache=False))
+    seconds, G = _timed(lambda: load_graph(args.data, use_cache=False))
     return {"seconds": seconds, "nodes": len(G.nodes), "edges": G.number_of_edges()}
 
 

@@ -2,7 +2,7 @@
 
 The library is organised along one flow of data::
 
-    read_evidence_base(DIR) -> to_rdf(...) -> to_networkx(...) -> paths / hubs / divergence / ...
+    stream_rows(DIR) -> N-Triples writer + projection builder -> GraphData -> paths / hubs / divergence / ...
 
 Heavy modules (rdflib, networkx, pyvis) are imported by the functions that need them, so that importing the
 package stays cheap.

@@ -102,7 +102,6 @@ def load_graph(
         path = Path(graph_file)
         key = file_digest(str(path.resolve()), path.read_bytes() if path.is_file() else b"")
         return cached("graphfile", key, lambda: project(load_rdf(graph_file=path)), enabled=use_cache)
-    from .scale.project import project_data
     from .validate import data_version
 
     folder = Path(data) if data else default_data_dir()
@@ -113,9 +112,16 @@ def load_graph(
     else:
         key = "none"
     with gc_paused():  # a large projection is millions of acyclic objects: collections would free nothing
-        graph: GraphData = cached("data", key, lambda: project_data(folder, layers), enabled=use_cache)
+        graph: GraphData = cached("data", key, lambda: _compile(folder, layers), enabled=use_cache)
     gc.collect()  # one full pass moves them to the oldest generation, where later collections rarely look
     return graph
+
+
+def _compile(folder: Path, layers: tuple[str, ...]) -> GraphData:
+    """Validate and project a folder (imported only when the cache has no entry for it)."""
+    from .scale.project import project_data
+
+    return project_data(folder, layers)
 
 
 def load_networkx(data: Path | str | None = None, **kwargs: object) -> nx.MultiDiGraph:

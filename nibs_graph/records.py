@@ -1,7 +1,8 @@
 """Validated records of the evidence base: one frozen dataclass per CSV row.
 
-Records are what :func:`nibs_graph.validate.read_evidence_base` returns and what :func:`nibs_graph.rdf.to_rdf`
-compiles. Field names are the CSV column names.
+Records are what :func:`nibs_graph.validate.read_evidence_base` returns; the streaming validator
+(:func:`nibs_graph.validate.stream_rows`) hands the small files to its consumers as an :class:`EvidenceBase` without
+findings. Field names are the CSV column names.
 """
 
 from __future__ import annotations

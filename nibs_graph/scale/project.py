@@ -1,17 +1,18 @@
-"""The projection at scale: the :class:`~nibs_graph.projection.GraphData` of :func:`nibs_graph.projection.project`,
-computed without an rdflib graph.
+"""The projection: the :class:`~nibs_graph.projection.GraphData` every query runs on, computed without an rdflib graph.
 
 Two routes give the same projection (node keys, node attributes, edge keys, edge attributes, evidence records,
-``graph["findings"]``), checked against ``project(to_rdf(...))`` in ``tests/test_scale.py``:
+``graph["findings"]``), checked against each other in ``tests/test_scale.py`` (the builder's projection equals
+``project_store`` of the N-Triples written in the same pass) and against hand-counted answers:
 
 * :func:`project_store` reads any Oxigraph store holding a nibs-graph RDF graph with SPARQL aggregate queries:
   ``GROUP BY`` technique/protocol, target and direction for the effect edges (with their finding count and
   studies), ``GROUP_CONCAT`` for multi-valued attributes (synonyms, species, settings, conflicts), one query per
-  node kind and one for the signalling links. It is what a store without its CSV files (``--store oxigraph:DIR``)
-  needs.
-* :class:`ProjectionBuilder` receives the validated rows while :func:`nibs_graph.scale.stream.stream_ntriples`
-  writes them out, and assembles the same projection in that one pass. It is the fast route for an evidence base
-  folder: pulling a million findings back out of a RocksDB-backed store costs minutes on two cores (every finding
+  node kind and one for the signalling links. It is what a store without its CSV files (``--store oxigraph:DIR``),
+  a graph file (``--graph``, loaded into an in-memory store) and a remote store need.
+* :class:`ProjectionBuilder` receives the validated rows from :func:`nibs_graph.validate.stream_rows` (while
+  :func:`nibs_graph.scale.stream.stream_ntriples` writes them out, if asked) and assembles the same projection in
+  that one pass. It is how every evidence base folder is compiled (:func:`nibs_graph.api.load_graph`), whatever its
+  size: pulling a million findings back out of a RocksDB-backed store costs minutes on two cores (every finding
   IRI is a random read to decode; see ``benchmarks/RESULTS.md``), building them from the rows in hand costs seconds.
 
 Effect edges carry every finding of the edge as evidence: the records are shared between the technique edge, the
@@ -44,6 +45,7 @@ from ..namespaces import DATA, NIBS, RDF_PREFIXES, compress, expand
 from ..projection import _ENTITY_TYPES, _RELATION_BY_PROPERTY, PROTOCOL_PARAMS, GraphData, cited_order
 from ..rdf import _decimal
 from ..records import EvidenceBase
+from ..validate import stream_rows
 from . import gc_paused
 
 if TYPE_CHECKING:
@@ -254,13 +256,19 @@ def project_store(store: pyoxigraph.Store) -> GraphData:
     Parameters
     ----------
     store:
-        A ``pyoxigraph.Store`` loaded with what :func:`nibs_graph.rdf.to_rdf` (or
-        :func:`nibs_graph.scale.stream.stream_ntriples`) produces, in its default graph.
+        A ``pyoxigraph.Store`` loaded with what :func:`nibs_graph.scale.stream.stream_ntriples` writes (or any
+        graph conforming to ``ontology/shapes.ttl``), in its default graph.
 
     Returns
     -------
     GraphData
-        The same projection as ``project(to_rdf(base))`` for the same evidence base.
+        The same projection as :func:`project_data` for the same evidence base.
+
+    Raises
+    ------
+    GraphFileError
+        When a finding or link lacks a property the projection needs, or has a direction or relation outside
+        the vocabulary.
 
     Examples
     --------
@@ -664,8 +672,8 @@ class ProjectionBuilder:
 def project_data(data_dir: Path | str, layers: Iterable[str] = ()) -> GraphData:
     """Validate an evidence base folder and assemble its projection in one streaming pass.
 
-    The scale path of :func:`nibs_graph.api.load_graph` (``engine="oxigraph"``): no rdflib graph, no record per
-    row held beyond the projection's own evidence records.
+    How :func:`nibs_graph.api.load_graph` compiles a folder: no rdflib graph, no record per row held beyond the
+    projection's own evidence records.
 
     Raises
     ------
@@ -679,9 +687,7 @@ def project_data(data_dir: Path | str, layers: Iterable[str] = ()) -> GraphData:
     >>> G.nodes["nibs:iTBS"]["label"], G.number_of_edges()
     ('iTBS', 36)
     """
-    from .stream import stream_ntriples
-
     builder = ProjectionBuilder()
     with gc_paused():
-        stream_ntriples(data_dir, None, layers=layers, consumer=builder)
+        stream_rows(data_dir, layers, builder)
     return builder.graph
