@@ -403,7 +403,7 @@ def bench_size(label: str, findings: int, args: argparse.Namespace, table: Table
             "projection by SPARQL from the store",
             proj.get("median"),
             proj.get("n", 0),
-            scale.get("median"),
+            compiled.get("median"),
             "streamed projection",
             proj.get("maxrss_mb"),
         )
