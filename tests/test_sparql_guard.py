@@ -474,3 +474,38 @@ def test_the_largest_limit_and_offset_run() -> None:
     checked = check_query("SELECT * { ?s ?p ?o } LIMIT 1000000000000000000 OFFSET 1000000000000000000")
     assert checked.form == "SELECT"
     assert check_query('SELECT * { ?s ?p "LIMIT 99999999999999999999999" }').form == "SELECT"
+
+
+def test_the_fast_scan_equals_the_character_by_character_lexer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scan copies runs of plain characters in one step; on every text it must say what the lexer reading one
+    character at a time says (the same code, the same IRIs, the same refusals), so the corpus above proves both.
+
+    Without the run pattern (one that never matches) the scan is that character-by-character lexer.
+    """
+    import random
+    import re
+
+    from nibs_graph.sparql import guard
+
+    pieces = [
+        "SELECT", "*", "{", "}", "(", ")", "[", "]", "?o", "<", ">", "<urn:a#b>", "<2", "'", '"', "'''", '"""',
+        "#", "\n", "\r", " ", "\t", "\u00a0", "\u2028", "\x1c", "SERVICE", "service", "FROM", "ex:a\\'", "\\",
+        "&&", "!", "=", ",", "FILTER", "1", ";", ".", "ex:", "\u00e9",
+    ]  # fmt: skip
+    rng = random.Random(13)
+    texts = [t.replace("{E}", "http://127.0.0.1:9/") for t in DISGUISES + UPDATES]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 40))) for _ in range(5000)]
+
+    def outcome(function: object, text: str) -> object:
+        try:
+            result = function(text)  # type: ignore[operator]
+        except QueryRefused as exc:
+            return ("refused", str(exc))
+        return (result.code, result.iris) if hasattr(result, "code") else result
+
+    fast = [outcome(guard.scan, t) for t in texts]
+    monkeypatch.setattr(guard, "_PLAIN", re.compile(r"(?!)"))
+    slow = [outcome(guard.scan, t) for t in texts]
+    differ = [t for t, a, b in zip(texts, fast, slow, strict=True) if a != b]
+    assert not differ, differ[:5]
+    assert sum(1 for result in fast if result[0] == "refused") > 20  # the texts reach the refusals too

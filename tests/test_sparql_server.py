@@ -686,3 +686,37 @@ def test_rows_without_bindings_are_kept(server: tuple[str, Any]) -> None:
     ):
         reply = httpx.get(url, params={"query": query}, headers={"Accept": JSON_TYPE})
         assert len(reply.json()["results"]["bindings"]) == rows, query
+
+
+def test_a_repeated_request_is_answered_from_the_cache(server: tuple[str, Any]) -> None:
+    url, app = server
+    answers = app.state.answers
+    query = "SELECT ?e (BNODE() AS ?b) WHERE { nibs:iTBS nibs:increases ?e } ORDER BY ?e"
+    first = httpx.get(url + "/sparql", params={"query": query}, headers={"Accept": "text/csv"})
+    hits = answers.hits
+    again = httpx.post(url + "/sparql", data={"query": query}, headers={"Accept": "text/csv"})
+    assert answers.hits == hits + 1
+    assert again.status_code == first.status_code == 200
+    assert again.content == first.content  # even the fresh blank node: no worker ran the query again
+    assert again.headers["content-type"] == first.headers["content-type"] == "text/csv; charset=utf-8"
+    assert again.headers["cache-control"] == "no-store" and again.headers["vary"] == "Accept"
+    # another format is another answer
+    other = httpx.get(url + "/sparql", params={"query": query}, headers={"Accept": JSON_TYPE})
+    assert answers.hits == hits + 1 and other.json()["head"]["vars"] == ["e", "b"]
+    # errors are asked again every time
+    for _ in range(2):
+        assert httpx.get(url + "/sparql", params={"query": "SELECT ?x {"}).status_code == 400
+    assert answers.hits == hits + 1
+
+
+def test_the_answer_cache_is_bounded_and_off_for_a_remote_store() -> None:
+    from nibs_graph.sparql.answers import AnswerCache
+
+    cache = AnswerCache(max_bytes=64 * 1024)
+    for i in range(100):
+        cache.put(AnswerCache.key(f"ASK {{}} # {i}", None, None, "http://h/sparql"), "text/csv", b"x" * 4000)
+    assert cache.size <= 64 * 1024 and 0 < len(cache) < 100
+    assert cache.get(AnswerCache.key("ASK {} # 99", None, None, "http://h/sparql")) is not None  # the newest stay
+    assert cache.get(AnswerCache.key("ASK {} # 0", None, None, "http://h/sparql")) is None
+    assert _app("http://127.0.0.1:9/sparql", data=None).state.answers.max_bytes == 0
+    assert _app(cache_mb=0).state.answers.max_bytes == 0

@@ -192,6 +192,9 @@ _OPERATOR_BEFORE = frozenset("(,=!<>&|+-*/^")
 _KEYWORD = re.compile(r"(?<![A-Za-z_?$:@\\])(service|from)", re.IGNORECASE)
 #: Inside an ambiguous ``<…>``: characters that would change the lexer's state if the span were read as code.
 _NOT_INERT = re.compile(r"[#'()\[\]]")
+#: A run of characters that start no comment, string, IRI, escape or bracket: :func:`scan` copies it in one step.
+_PLAIN = re.compile(r"[^#'\"<\\(){}\[\]]+")
+_BRACKETS = re.compile(r"[(){}\[\]]")
 _VARIABLE = re.compile(r"[?$]([A-Za-z0-9_\u00B7\u00C0-\U000EFFFF]+)")
 _PROLOGUE = re.compile(r"(?is)^\s*(?:(?:BASE\s*|PREFIX\s*[^\s:]*:\s*)\s*)*")
 
@@ -241,6 +244,15 @@ def scan(text: str) -> Scan:
     i = 0
     n = len(text)
     while i < n:
+        plain = _PLAIN.match(text, i)
+        if plain is not None:  # no state changes inside the run but the last significant character
+            run = plain.group()
+            significant = run.rstrip()  # str.isspace, as for single characters below
+            if significant:
+                previous = significant[-1]
+            out.append(run)
+            i = plain.end()
+            continue
         char = text[i]
         if char == "#":
             end = _COMMENT.match(text, i).end()  # type: ignore[union-attr]
@@ -318,7 +330,7 @@ def _words(code: str) -> set[str]:
 
 def _depth(code: str) -> int:
     depth = deepest = 0
-    for char in code:
+    for char in _BRACKETS.findall(code):
         if char in "({[":
             depth += 1
             deepest = max(deepest, depth)

@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+from .answers import DEFAULT_CACHE_MB, AnswerCache
 from .stores import StoreSpec, ensure_oxigraph
 from .transport import CLOSED_BY_SERVER
 from .worker import DEFAULT_MEMORY_MB, DEFAULT_QUICK_TIMEOUT, Job, Reply, WorkerPool
@@ -278,6 +279,7 @@ def create_app(
     queue_timeout: float = DEFAULT_QUEUE_TIMEOUT,
     quick_workers: int = 1,
     quick_timeout: float = DEFAULT_QUICK_TIMEOUT,
+    cache_mb: int = DEFAULT_CACHE_MB,
 ) -> Starlette:
     """Build the SPARQL endpoint as a Starlette application (run it with any ASGI server, e.g. uvicorn).
 
@@ -309,6 +311,9 @@ def create_app(
         Address-space cap of each worker, in MiB.
     endpoint_timeout:
         HTTP timeout towards a remote endpoint store.
+    cache_mb:
+        Size of the answer cache in MiB (:mod:`~nibs_graph.sparql.answers`): a request asked before is answered
+        without a worker. 0 turns it off; a remote store is never cached.
 
     Returns
     -------
@@ -341,6 +346,8 @@ def create_app(
     )
     pool = WorkerPool(spec, size=workers, quick=quick_workers, quick_timeout=quick_timeout, memory_mb=memory_mb)
     page_cache: dict[str, tuple[str, str]] = {}
+    answers = AnswerCache(cache_mb * 1024 * 1024 if spec.kind != "remote" else 0)
+    answer_headers = {**_COMMON_HEADERS, "Vary": "Accept", "Cache-Control": "no-store"}
 
     async def sparql(request: Request) -> Response:
         try:
@@ -400,6 +407,11 @@ def create_app(
         formats = fields.get("format") or fields.get("output") or []
         fmt = formats[0] if formats else None
         base = str(request.url.replace(query="", fragment=""))
+        cache_key = AnswerCache.key(query, accept, fmt, base) if answers.max_bytes else None
+        if cache_key is not None:
+            known = answers.get(cache_key)
+            if known is not None:
+                return Response(known[1], media_type=known[0], headers=answer_headers)
         job = Job(
             query,
             accept=accept,
@@ -409,9 +421,11 @@ def create_app(
             base=base,
         )
         reply = await pool.run(job, timeout=config.timeout, queue_timeout=config.queue_timeout)
-        headers = {**_COMMON_HEADERS, "Vary": "Accept", "Cache-Control": "no-store"}
-        if reply.status == 503:
-            headers["Retry-After"] = "1"
+        headers = answer_headers
+        if reply.status == 200 and cache_key is not None:
+            answers.put(cache_key, reply.content_type, reply.body)
+        elif reply.status == 503:
+            headers = {**answer_headers, "Retry-After": "1"}
         return Response(reply.body, status_code=reply.status, media_type=reply.content_type, headers=headers)
 
     def _describe(request: Request, accept: str | None) -> Response:
@@ -462,4 +476,5 @@ def create_app(
     )
     app.state.pool = pool
     app.state.config = config
+    app.state.answers = answers
     return app

@@ -33,12 +33,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
+import socket
+import struct
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import NibsGraphError, QueryError, StoreError
@@ -49,7 +52,6 @@ from .formats import (
     Unrepresentable,
     choose_format,
     content_type,
-    render,
 )
 from .guard import QueryRefused
 from .stores import OxigraphStore, Store, StoreSpec, open_store
@@ -114,6 +116,32 @@ class Job:
     max_bytes: int | None = None
     base: str | None = None
 
+    def encode(self) -> bytes:
+        """The job as JSON (what the server sends a worker; nothing in it is code).
+
+        >>> Job.decode(Job("ASK {}", max_rows=5).encode()) == Job("ASK {}", max_rows=5)
+        True
+        """
+        fields = {name: getattr(self, name) for name in _JOB_FIELDS}
+        return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+
+    @classmethod
+    def decode(cls, data: bytes) -> Job:
+        """Read :meth:`encode`'s bytes back; ``ValueError`` if they are not a job."""
+        fields = json.loads(data.decode("utf-8", "surrogatepass"))
+        if not isinstance(fields, dict) or not isinstance(fields.get("query"), str):
+            raise ValueError("not a job")
+        texts = {name: fields.get(name) for name in ("accept", "fmt", "base")}
+        numbers = {name: fields.get(name) for name in ("max_rows", "max_bytes")}
+        if any(v is not None and not isinstance(v, str) for v in texts.values()) or any(
+            v is not None and type(v) is not int for v in numbers.values()
+        ):
+            raise ValueError("not a job")
+        return cls(fields["query"], **texts, **numbers)
+
+
+_JOB_FIELDS = ("query", "accept", "fmt", "max_rows", "max_bytes", "base")
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -123,8 +151,26 @@ class Reply:
     content_type: str
     body: bytes
     form: str | None = None
-    rows: int | None = None
-    headers: dict[str, str] = field(default_factory=dict)
+
+    def encode(self) -> bytes:
+        """The reply as a worker sends it: a 4-byte length, a JSON head, then the body as it is (no pickle).
+
+        >>> Reply.decode(Reply(200, "text/csv", b"a,b", form="SELECT").encode())
+        Reply(status=200, content_type='text/csv', body=b'a,b', form='SELECT')
+        """
+        head = json.dumps([self.status, self.content_type, self.form]).encode("ascii")
+        return struct.pack("!I", len(head)) + head + self.body
+
+    @classmethod
+    def decode(cls, data: bytes) -> Reply:
+        """Read :meth:`encode`'s bytes back; ``ValueError`` if they are not a reply."""
+        if len(data) < 4:
+            raise ValueError("a reply too short")
+        (size,) = struct.unpack_from("!I", data)
+        status, ctype, form = json.loads(data[4 : 4 + size].decode("ascii"))
+        if not isinstance(status, int) or not isinstance(ctype, str):
+            raise ValueError("not a reply")
+        return cls(status, ctype, data[4 + size :], form=form if isinstance(form, str) else None)
 
     @classmethod
     def error(cls, status: int, message: str) -> Reply:
@@ -161,8 +207,7 @@ def handle_job(store: Store, job: Job) -> Reply:
         asked = job.fmt or job.accept
         return Reply.error(406, f"a {checked.form} result cannot be served as {asked!r}; available: {offered}")
     try:
-        result = store.query(checked, max_rows=job.max_rows, base=job.base)
-        body = render(result, fmt)
+        body = store.answer(checked, fmt, max_rows=job.max_rows, base=job.base)
     except QueryRefused as exc:
         return Reply.error(exc.status, str(exc))
     except Unrepresentable as exc:
@@ -180,7 +225,7 @@ def handle_job(store: Store, job: Job) -> Reply:
     except Exception as exc:  # never a traceback to the client
         log.exception("query failed")
         return Reply.error(500, f"the query failed ({type(exc).__name__})")
-    return Reply(200, content_type(fmt), body, form=checked.form, rows=len(result))
+    return Reply(200, content_type(fmt), body, form=checked.form)
 
 
 # ---------------------------------------------------------------------------------------------- worker process
@@ -243,7 +288,12 @@ def _open_in_worker(spec: StoreSpec) -> Store:
 
 
 def worker_main(conn: Any, spec: StoreSpec, memory_mb: int) -> None:
-    """The body of a worker process: open the store, say ``ready``, then answer jobs until told to stop."""
+    """The body of a worker process: open the store, say ``ready``, then answer jobs until told to stop.
+
+    Messages are length-prefixed frames (``multiprocessing.connection``'s framing): JSON for ``ready`` and the
+    jobs (:meth:`Job.encode`), a JSON head and the raw body for replies (:meth:`Reply.encode`), an empty frame to
+    stop.
+    """
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops its workers
@@ -266,34 +316,93 @@ def worker_main(conn: Any, spec: StoreSpec, memory_mb: int) -> None:
     except BaseException as exc:
         message = str(exc) if isinstance(exc, NibsGraphError) else f"{type(exc).__name__}: {exc}"
         with contextlib.suppress(OSError):
-            conn.send(("failed", message))
+            conn.send_bytes(json.dumps({"failed": message}).encode())
         return
-    conn.send(("ready", info))
+    conn.send_bytes(json.dumps({"ready": info}).encode())
     while True:
         try:
-            job = conn.recv()
+            data = conn.recv_bytes()
         except (EOFError, OSError, KeyboardInterrupt):
             return
-        if job is None:
+        if not data:
             return
-        reply = handle_job(store, job)
         try:
-            conn.send(reply)
+            job = Job.decode(data)
+        except (ValueError, TypeError):
+            reply = Reply.error(500, "the query worker received a message it cannot read")
+        else:
+            reply = handle_job(store, job)
+        try:
+            conn.send_bytes(reply.encode())
         except (OSError, ValueError):
             return
+
+
+def _frame(payload: bytes) -> bytes:
+    """``payload`` with the length prefix ``multiprocessing.connection.Connection.recv_bytes`` reads.
+
+    >>> _frame(b"abc")
+    b'\\x00\\x00\\x00\\x03abc'
+    """
+    if len(payload) > 0x7FFFFFFF:
+        return struct.pack("!iQ", -1, len(payload)) + payload
+    return struct.pack("!i", len(payload)) + payload
+
+
+class _FrameReader:
+    """Collects one length-prefixed frame from a non-blocking socket as the event loop reports it readable."""
+
+    def __init__(self, sock: socket.socket, done: asyncio.Future[bytes]) -> None:
+        self.sock = sock
+        self.done = done
+        self.buffer = bytearray()
+        self.size: int | None = None
+
+    def readable(self) -> None:
+        if self.done.done():
+            return
+        try:
+            while True:
+                chunk = self.sock.recv(1 << 18)
+                if not chunk:
+                    self.done.set_exception(EOFError("the query worker closed its connection"))
+                    return
+                self.buffer += chunk
+                if len(chunk) < 1 << 18:
+                    break
+        except (BlockingIOError, InterruptedError):
+            pass
+        except OSError as exc:
+            self.done.set_exception(exc)
+            return
+        if self.size is None:
+            if len(self.buffer) < 4:
+                return
+            (size,) = struct.unpack_from("!i", self.buffer)
+            header = 4
+            if size == -1:
+                if len(self.buffer) < 12:
+                    return
+                (size,) = struct.unpack_from("!Q", self.buffer, 4)
+                header = 12
+            del self.buffer[:header]
+            self.size = size
+        if len(self.buffer) >= self.size:
+            self.done.set_result(bytes(self.buffer[: self.size]))
 
 
 class _Worker:
     """One worker process (``python -m nibs_graph.sparql.worker FD``) and its end of a socket pair.
 
     The process is started afresh (not forked from the server, not spawned through ``multiprocessing``, which
-    would import the server's main module again); the store spec is its first message.
+    would import the server's main module again); the store spec is its first message (the only pickle, sent by
+    the server to its own child). The server's end of the socket is non-blocking once the worker is ready: jobs
+    are written and replies read by the event loop itself.
     """
 
     def __init__(self, spec: StoreSpec, memory_mb: int) -> None:
-        import socket
+        import pickle
         import subprocess
-        from multiprocessing.connection import Connection
         from pathlib import Path
 
         parent, child = socket.socketpair()
@@ -310,8 +419,8 @@ class _Worker:
             )
         finally:
             child.close()
-        self.conn = Connection(parent.detach())
-        self.conn.send((spec, memory_mb))
+        self.sock = parent
+        self.sock.sendall(_frame(pickle.dumps((spec, memory_mb))))
         self.info: dict[str, Any] = {}
         self.niced = False
 
@@ -325,20 +434,47 @@ class _Worker:
         """Whether the process is still running."""
         return self.process.poll() is None
 
+    def _read_frame(self, deadline: float) -> bytes:
+        """One frame, blocking until ``deadline`` (``time.monotonic``); ``TimeoutError`` or ``EOFError``."""
+
+        def exactly(n: int) -> bytes:
+            data = bytearray()
+            while len(data) < n:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError
+                self.sock.settimeout(left)
+                chunk = self.sock.recv(n - len(data))
+                if not chunk:
+                    raise EOFError
+                data += chunk
+            return bytes(data)
+
+        (size,) = struct.unpack("!i", exactly(4))
+        if size == -1:
+            (size,) = struct.unpack("!Q", exactly(8))
+        return exactly(size)
+
     def wait_ready(self, timeout: float) -> None:
         """Block until the worker has opened its store; raise :class:`StoreError` if it could not."""
-        if not self.conn.poll(timeout):
-            self.kill()
-            raise StoreError(f"a query worker did not open the store within {timeout:g} s")
         try:
-            status, payload = self.conn.recv()
-        except (EOFError, OSError):
+            message = json.loads(self._read_frame(time.monotonic() + timeout))
+        except TimeoutError:
+            self.kill()
+            raise StoreError(f"a query worker did not open the store within {timeout:g} s") from None
+        except (EOFError, OSError, ValueError):
             self.kill()
             raise StoreError("a query worker stopped while opening the store") from None
-        if status != "ready":
+        if not isinstance(message, dict) or not isinstance(message.get("ready"), dict):
             self.kill()
-            raise StoreError(f"a query worker could not open the store: {payload}")
-        self.info = payload
+            failure = message.get("failed") if isinstance(message, dict) else None
+            raise StoreError(f"a query worker could not open the store: {failure}")
+        self.info = message["ready"]
+        self.sock.setblocking(False)
+
+    async def send(self, job: Job) -> None:
+        """Hand ``job`` to the worker (the event loop writes it)."""
+        await asyncio.get_running_loop().sock_sendall(self.sock, _frame(job.encode()))
 
     def kill(self) -> None:
         """Stop the process now (SIGKILL) and reap it."""
@@ -347,12 +483,13 @@ class _Worker:
                 self.process.kill()
             self.process.wait(5)
         with contextlib.suppress(Exception):
-            self.conn.close()
+            self.sock.close()
 
     def stop(self) -> None:
         """Ask the process to finish, then make sure it has."""
         with contextlib.suppress(Exception):
-            self.conn.send(None)
+            self.sock.settimeout(1.0)
+            self.sock.sendall(_frame(b""))
             self.process.wait(2)
         self.kill()
 
@@ -529,39 +666,47 @@ class WorkerPool:
             return
 
     async def _reply(self, worker: _Worker, timeout: float) -> Reply:
-        """Wait for ``worker``'s reply; ``TimeoutError`` after ``timeout`` s, or ``_TooManyLong`` (see the class)."""
+        """Wait for ``worker``'s reply; ``TimeoutError`` after ``timeout`` s, or ``_TooManyLong`` (see the class).
+
+        The event loop reads the reply itself (:class:`_FrameReader`); two timers (the quick timeout, then the
+        time limit) settle the same future with an error instead.
+        """
         loop = asyncio.get_running_loop()
-        ready: asyncio.Future[None] = loop.create_future()
-        fd = worker.conn.fileno()
-
-        def readable() -> None:
-            if not ready.done():
-                ready.set_result(None)
-
-        loop.add_reader(fd, readable)
+        ready: asyncio.Future[bytes] = loop.create_future()
+        fd = worker.sock.fileno()
+        loop.add_reader(fd, _FrameReader(worker.sock, ready).readable)
         long = False
+        timer: asyncio.TimerHandle | None = None
+
+        def expire() -> None:
+            if not ready.done():
+                ready.set_exception(TimeoutError())
+
+        def quick_over() -> None:
+            nonlocal long, timer
+            if ready.done():
+                return
+            if self.long_running >= self.size:
+                ready.set_exception(_TooManyLong())
+                return
+            long = True
+            self.long_running += 1
+            worker.lower_priority()
+            timer = loop.call_later(max(0.0, timeout - self.quick_timeout), expire)
+
+        if self.quick and self.quick_timeout < timeout:
+            timer = loop.call_later(self.quick_timeout, quick_over)
+        else:
+            timer = loop.call_later(timeout, expire)
         try:
-            started = loop.time()
-            if self.quick and self.quick_timeout < timeout:
-                await asyncio.wait({ready}, timeout=self.quick_timeout)
-                if not ready.done():
-                    if self.long_running >= self.size:
-                        raise _TooManyLong
-                    long = True
-                    self.long_running += 1
-                    worker.lower_priority()
-            if not ready.done():
-                await asyncio.wait({ready}, timeout=max(0.0, timeout - (loop.time() - started)))
-            if not ready.done():
-                raise TimeoutError
+            data = await ready
         finally:
+            if timer is not None:
+                timer.cancel()
             loop.remove_reader(fd)
             if long:
                 self.long_running -= 1
-        reply = await asyncio.to_thread(worker.conn.recv)
-        if not isinstance(reply, Reply):
-            raise EOFError("unexpected message from a worker")
-        return reply
+        return Reply.decode(data)
 
     async def run(self, job: Job, *, timeout: float, queue_timeout: float | None = None) -> Reply:
         """Answer ``job`` in a worker; stop it (503) if it takes longer than ``timeout`` seconds.
@@ -574,13 +719,16 @@ class WorkerPool:
             raise RuntimeError("the worker pool is not started")
         wait = timeout if queue_timeout is None else queue_timeout
         try:
-            worker = await asyncio.wait_for(self._idle.get(), wait)
+            if self._idle.empty():
+                worker = await asyncio.wait_for(self._idle.get(), wait)
+            else:  # what Queue.get would do, without a task and a timer
+                worker = self._idle.get_nowait()
         except TimeoutError:
             self.refused += 1
             return Reply.error(503, f"all {self.workers} query workers stayed busy for {wait:g} s; try again later")
         started = time.perf_counter()
         try:
-            worker.conn.send(job)
+            await worker.send(job)
             reply = await self._reply(worker, timeout)
         except TimeoutError:
             self.stopped += 1
@@ -617,7 +765,7 @@ def _main(argv: list[str]) -> None:
     """Entry point of a worker process: ``python -m nibs_graph.sparql.worker FD``."""
     from multiprocessing.connection import Connection
 
-    conn = Connection(int(argv[1]))
+    conn = Connection(int(argv[1]))  # reads the frames _Worker writes
     try:
         spec, memory_mb = conn.recv()
     except (EOFError, OSError):
@@ -626,7 +774,7 @@ def _main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    # run the module's own copy (not __main__'s), so replies pickle as nibs_graph.sparql.worker.Reply
+    # run the module's own copy (not __main__'s): one Job and Reply class
     from nibs_graph.sparql.worker import _main as worker_entry
 
     worker_entry(sys.argv)
