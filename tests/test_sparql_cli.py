@@ -201,6 +201,7 @@ CLIENT_LIMITS = (
     "--quick-workers",
     "--quick-timeout",
     "--queue-timeout",
+    "--cache-mb",
 )
 
 

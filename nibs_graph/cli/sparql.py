@@ -239,6 +239,12 @@ def serve(
         int,
         typer.Option("--max-connections-per-client", min=1, help="Open connections per client address (more: 503)."),
     ] = 64,
+    cache_mb: Annotated[
+        int,
+        typer.Option(
+            "--cache-mb", min=0, help="MiB of answers kept for requests asked again (0: none; never for --endpoint)."
+        ),
+    ] = 64,
     data: DataOption = None,
     graph: GraphOption = None,
     layer: LayerOption = None,
@@ -282,6 +288,7 @@ def serve(
             queue_timeout=queue_timeout,
             quick_workers=quick_workers,
             quick_timeout=quick_timeout,
+            cache_mb=cache_mb,
         )
         try:
             sock = listen(host, port)

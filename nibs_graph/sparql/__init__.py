@@ -1,12 +1,13 @@
 """SPARQL for nibs-graph: the ``sparql`` command, the read-only SPARQL 1.1 endpoint and its stores.
 
-* :mod:`.guard` parses a query and refuses updates, ``SERVICE`` and dataset clauses;
+* :mod:`.guard` scans a query and refuses updates, ``SERVICE`` and dataset clauses;
 * :mod:`.formats` holds the engine-neutral result, the SPARQL results and RDF serialisations, and content
   negotiation;
-* :mod:`.stores` runs queries: the in-memory rdflib graph (default), a persistent Oxigraph store, or a remote
+* :mod:`.stores` runs queries: an in-memory Oxigraph store (default), a persistent Oxigraph store, or a remote
   endpoint, behind one :class:`~nibs_graph.sparql.stores.Store` interface; :func:`~.stores.load_projection`
   builds the projection from a store for ``path``, ``hubs`` and the other commands;
 * :mod:`.worker` runs queries in killable worker processes (the time limit);
+* :mod:`.answers` keeps the endpoint's answers to requests asked again;
 * :mod:`.server` builds the Starlette application (:func:`~nibs_graph.sparql.server.create_app`);
 * :mod:`.page` is the offline HTML query page.
 

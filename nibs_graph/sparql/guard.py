@@ -25,6 +25,11 @@ guard
 
 The rules err on the side of refusing: ``tests/test_sparql_guard.py`` runs a corpus of disguised ``SERVICE`` calls
 through both the guard and Oxigraph with a listening socket, and checks that each is refused or never connects.
+The scan copies runs of characters that open nothing (no comment, string, IRI, escape or bracket) in one regular
+expression step and reads the rest one character at a time; a second test checks, on that corpus and thousands of
+random texts made of the lexer's delicate pieces, that it says exactly what the character-by-character lexer says
+(the same code, IRIs and refusals). An accepted text is cached per store (``Store.check``), so a repeated query is
+not scanned again.
 
 The guard does not parse the query; :func:`check_query` with ``parse=True`` (the default for callers other than
 the local stores, which parse when they run it) has Oxigraph parse it against an empty store for a syntax check,

@@ -22,8 +22,10 @@ queries was taken, or every worker stayed busy for the queue timeout.
 
 Queries run in a :class:`~nibs_graph.sparql.worker.WorkerPool` (killed at the time limit) that keeps a worker free
 for quick queries; the event loop only reads requests, hands jobs over and writes answers, so slow queries never
-block quick ones. The connections themselves (read deadlines, connection caps) are guarded by
-:mod:`nibs_graph.sparql.transport`, which ``nibs-graph serve`` runs the application with.
+block quick ones. A request asked before is answered from the :class:`~nibs_graph.sparql.answers.AnswerCache`
+(``app.state.answers``) without a worker: the data does not change while it is served. The connections
+themselves (read deadlines, connection caps) are guarded by :mod:`nibs_graph.sparql.transport`, which
+``nibs-graph serve`` runs the application with.
 
 >>> import nibs_graph
 >>> from pathlib import Path
