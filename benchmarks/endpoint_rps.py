@@ -8,13 +8,16 @@ then for each client count sends a fixed mix of quick queries for a bounded time
 * ``distinct``: every request a new text (the same three queries, each with a ``LIMIT`` never sent before, as
   parameterised clients send them), so every request pays the guard and the engine's parse.
 
-Every query carries its ``PREFIX`` declarations, so the plain Oxigraph server runs the same texts. Prints the
-median and 95th-percentile latency, the requests per second and the ratio to the plain Oxigraph server. Traffic
-goes to 127.0.0.1 only; every loop is bounded in count and time.
+Every query carries its ``PREFIX`` declarations, so the plain Oxigraph server runs the same texts. All servers run
+at once and are measured in turn, round after round (the ratio of a round compares servers measured seconds
+apart); prints the median and 95th-percentile latency, the requests per second and the ratio to the plain Oxigraph
+server of every round, then the medians over the rounds and the load averages. Traffic goes to 127.0.0.1 only;
+every loop is bounded in count and time.
 
 Usage::
 
-    python benchmarks/endpoint_rps.py [--data DIR] [--seconds 5] [--clients 8] [--stores memory oxigraph plain]
+    python benchmarks/endpoint_rps.py [--data DIR] [--seconds 5] [--clients 8] [--rounds 3]
+        [--stores plain memory oxigraph]
 """
 
 from __future__ import annotations
@@ -161,47 +164,72 @@ def measure(url: str, clients: int, seconds: float, *, distinct: bool = False) -
     }
 
 
+def _load() -> str:
+    """The load averages (1, 5, 15 minutes), as ``uptime`` prints them."""
+    try:
+        import os
+
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:  # pragma: no cover - not on this platform
+        return "unknown"
+
+
 def main() -> None:
-    """Print the figures for each server, mode and client count, with the ratio to the plain Oxigraph server."""
+    """Print the figures of every round, then the medians over the rounds with the ratio to plain Oxigraph.
+
+    Every server runs for the whole benchmark; each round measures them one after the other, mode by mode, so
+    the ratio of a round compares servers measured within seconds of each other on the same machine load.
+    """
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=None, help="evidence base (default: the shipped data)")
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of each measurement")
     parser.add_argument("--clients", type=int, nargs="+", default=[8])
+    parser.add_argument("--rounds", type=int, default=1, help="measurements of each server and mode (medians)")
     parser.add_argument(
         "--stores", nargs="+", default=["plain", "memory", "oxigraph"], choices=["plain", "memory", "oxigraph"]
     )
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: cores, >= 2)")
     args = parser.parse_args()
 
-    header = f"{'server':<10} {'mode':<9} {'clients':>7} {'requests':>9} {'errors':>6} {'median ms':>10} {'p95 ms':>8}"
-    print(header + f" {'req/s':>8} {'vs plain':>9}")
-    plain: dict[tuple[str, int], float] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for kind in args.stores:
+    header = f"{'round':>5} {'server':<10} {'mode':<9} {'clients':>7} {'requests':>9} {'errors':>6}"
+    print(header + f" {'median ms':>10} {'p95 ms':>8} {'req/s':>8} {'vs plain':>9}   load: {_load()}")
+    figures: dict[tuple[str, str, int], list[tuple[float, float]]] = {}
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        urls = {}
+        for kind in sorted(set(args.stores), key=lambda k: (k != "plain", args.stores.index(k))):
             if kind == "plain":
-                server = plain_oxigraph(args.data, Path(tmp))
-            else:
-                options = ["--timeout", "30"]
-                if kind == "oxigraph":
-                    options += ["--store", f"oxigraph:{Path(tmp) / 'store'}"]
-                if args.data:
-                    options += ["--data", str(args.data)]
-                if args.workers:
-                    options += ["--workers", str(args.workers)]
-                server = serving(options)
-            with server as url:
-                measure(url, 1, 0.5)  # warm up
-                for mode in ("repeated", "distinct"):
-                    for clients in args.clients:
+                urls[kind] = stack.enter_context(plain_oxigraph(args.data, Path(tmp)))
+                continue
+            options = ["--timeout", "30"]
+            if kind == "oxigraph":
+                options += ["--store", f"oxigraph:{Path(tmp) / 'store'}"]
+            if args.data:
+                options += ["--data", str(args.data)]
+            if args.workers:
+                options += ["--workers", str(args.workers)]
+            urls[kind] = stack.enter_context(serving(options))
+        for url in urls.values():
+            measure(url, 1, 0.5)  # warm up
+        for round_ in range(1, args.rounds + 1):
+            for mode in ("repeated", "distinct"):
+                for clients in args.clients:
+                    plain = None
+                    for kind, url in urls.items():
                         r = measure(url, clients, args.seconds, distinct=mode == "distinct")
-                        if kind == "plain":
-                            plain[(mode, clients)] = r["rps"]
-                        ratio = r["rps"] / plain[(mode, clients)] if (mode, clients) in plain else float("nan")
+                        plain = r["rps"] if kind == "plain" else plain
+                        ratio = r["rps"] / plain if plain else float("nan")
+                        figures.setdefault((kind, mode, clients), []).append((r["rps"], ratio))
                         print(
-                            f"{kind:<10} {mode:<9} {clients:>7} {r['requests']:>9} {r['errors']:>6} "
+                            f"{round_:>5} {kind:<10} {mode:<9} {clients:>7} {r['requests']:>9} {r['errors']:>6} "
                             f"{r['median_ms']:>10.2f} {r['p95_ms']:>8.2f} {r['rps']:>8.1f} {ratio:>8.2f}x",
                             flush=True,
                         )
+    print(f"\nmedians over {args.rounds} round(s); load at the end: {_load()}")
+    for (kind, mode, clients), values in figures.items():
+        rps = statistics.median(v[0] for v in values)
+        ratio = statistics.median(v[1] for v in values)
+        spread = ", ".join(f"{v[1]:.2f}" for v in values)
+        print(f"{kind:<10} {mode:<9} {clients:>3} clients: {rps:8.1f} req/s, {ratio:.2f}x plain (rounds: {spread})")
 
 
 if __name__ == "__main__":
