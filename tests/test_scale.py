@@ -202,20 +202,41 @@ def test_ntriples_are_valid_and_never_repeat(base: Path) -> None:
     assert int(direct.value) == len(effects)
 
 
-def test_export_nt_is_the_stream_sorted_by_bytes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("external", [False, True], ids=["runs", "gnu-sort"])
+def test_export_nt_is_the_stream_sorted_by_bytes(external: bool) -> None:
     """``export nt``: each line once, sorted by bytes (UTF-8: code point order), a newline after each; the same
-    bytes whether the runs are sorted in memory or merged from temporary files."""
+    bytes whether the lines are sorted by GNU sort, in one run in memory, or in runs merged from temporary files."""
+    from nibs_graph.scale.bytesort import gnu_sort
+
+    if external and gnu_sort() is None:
+        pytest.skip("GNU sort is not installed (the in-memory runs are tested)")
     whole, merged = io.BytesIO(), io.BytesIO()
-    sorted_ntriples(SHIPPED, whole)
-    sorted_ntriples(SHIPPED, merged, chunk_bytes=50_000)
+    sorted_ntriples(SHIPPED, whole, external=external)
+    sorted_ntriples(SHIPPED, merged, chunk_bytes=50_000, external=False)
     assert whole.getvalue() == merged.getvalue()
     lines = whole.getvalue().split(b"\n")
     assert lines.pop() == b""
     assert lines == sorted(set(lines))
-    assert any(b"\\u" in line or not line.isascii() for line in lines)  # non-ASCII text is kept as UTF-8
+    assert any(not line.isascii() for line in lines)  # non-ASCII text is kept as UTF-8, sorted by its bytes
     out = io.BytesIO()
     streamed = stream_ntriples(SHIPPED, out)
     assert set(out.getvalue().split(b"\n")[:-1]) == set(lines) and streamed.triples == len(lines)
+
+
+@pytest.mark.parametrize("external", [False, True], ids=["runs", "gnu-sort"])
+def test_export_nt_writes_nothing_for_an_invalid_base(tmp_path: Path, external: bool) -> None:
+    from nibs_graph.scale.bytesort import gnu_sort
+
+    if external and gnu_sort() is None:
+        pytest.skip("GNU sort is not installed")
+    folder = tmp_path / "bad"
+    shutil.copytree(TINY, folder)
+    with (folder / "findings.csv").open("a", encoding="utf-8") as handle:  # the last row: after every other
+        handle.write("zeta-f01,alpha2020,alpha2020-itbs,iTBS,HGNC:1,X,increased,protein level,stim_vs_sham,,,,,,,s,,\n")
+    with (tmp_path / "out.nt").open("wb") as out, pytest.raises(DataValidationError, match="unknown id 'HGNC:1'"):
+        sorted_ntriples(folder, out, chunk_bytes=1_000, external=external)
+    assert (tmp_path / "out.nt").read_bytes() == b""
+    assert not list(tmp_path.glob("**/run-*.nt"))
 
 
 def test_literal_escaping(tmp_path: Path) -> None:

@@ -24,10 +24,8 @@ a temporary file and keep it only on success (see :func:`nibs_graph.scale.oxigra
 
 from __future__ import annotations
 
-import heapq
-import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -50,6 +48,7 @@ from ..records import Entity, EvidenceBase, Link, Protocol, Source, Study
 from ..regions import ground
 from ..validate import RowConsumer, StreamResult, stream_rows
 from ..vocab import Technique
+from .bytesort import SORT_CHUNK_BYTES, byte_sorter
 
 __all__ = [
     "NTriplesWriter",
@@ -540,17 +539,20 @@ def validate_stream(data_dir: Path | str, layers: Iterable[str] = ()) -> StreamR
     return stream_rows(data_dir, layers)
 
 
-#: Lines sorted in memory at once before runs are merged from temporary files (64 MB of N-Triples, ~150 MB in Python).
-SORT_CHUNK_BYTES = 64 << 20
-
-
 def sorted_ntriples(
-    data_dir: Path | str, out: BinaryIO, *, layers: Iterable[str] = (), chunk_bytes: int = SORT_CHUNK_BYTES
+    data_dir: Path | str,
+    out: BinaryIO,
+    *,
+    layers: Iterable[str] = (),
+    chunk_bytes: int = SORT_CHUNK_BYTES,
+    external: bool | None = None,
 ) -> StreamResult:
     """Write the base's N-Triples to ``out`` sorted by bytes, each line once: the ``export nt`` file.
 
-    The lines are UTF-8, so byte order is code point order. Up to ``chunk_bytes`` of lines are sorted in memory;
-    a larger graph is sorted in runs written to temporary files and merged, so memory stays bounded.
+    The lines are UTF-8, so byte order is code point order. They are sorted as they stream
+    (:func:`nibs_graph.scale.bytesort.byte_sorter`: GNU ``sort`` in the C locale where it is installed, else
+    bounded in-memory runs merged from temporary files), so memory stays bounded at any size and nothing reaches
+    ``out`` unless the whole base is valid.
 
     Examples
     --------
@@ -562,60 +564,10 @@ def sorted_ntriples(
     >>> lines == sorted(set(lines))
     True
     """
-    with tempfile.TemporaryDirectory(prefix="nibs-graph-sort-") as tmp:
-        runs = _Runs(Path(tmp), chunk_bytes)
-        result = stream_ntriples(data_dir, runs, layers=layers)
-        runs.merge_into(out)
+    with (
+        tempfile.TemporaryDirectory(prefix="nibs-graph-sort-") as tmp,
+        byte_sorter(out, Path(tmp), chunk_bytes=chunk_bytes, external=external) as sorter,
+    ):
+        result = stream_ntriples(data_dir, sorter, layers=layers)
+        sorter.finish()
     return result
-
-
-class _Runs:
-    """A binary sink that sorts what is written to it in bounded runs, then merges them without duplicates."""
-
-    def __init__(self, folder: Path, chunk_bytes: int) -> None:
-        self.folder = folder
-        self.chunk_bytes = chunk_bytes
-        self.pending: list[bytes] = []
-        self.size = 0
-        self.files: list[Path] = []
-
-    def write(self, data: bytes) -> int:
-        lines = data.split(b"\n")  # whole lines, each ending with a newline (literals escape theirs)
-        lines.pop()
-        self.pending.extend(line + b"\n" for line in lines)
-        self.size += len(data)
-        if self.size >= self.chunk_bytes:
-            self._spill()
-        return len(data)
-
-    def _spill(self) -> None:
-        path = self.folder / f"run-{len(self.files)}.nt"
-        with path.open("wb") as handle:
-            handle.writelines(_unique(sorted(self.pending)))
-        self.files.append(path)
-        self.pending = []
-        self.size = 0
-
-    def merge_into(self, out: BinaryIO) -> None:
-        if not self.files:
-            out.writelines(_unique(sorted(self.pending)))
-            return
-        if self.pending:
-            self._spill()
-        handles = [path.open("rb") for path in self.files]
-        try:
-            out.writelines(_unique(heapq.merge(*handles)))
-        finally:
-            for handle in handles:
-                handle.close()
-            for path in self.files:
-                os.unlink(path)
-
-
-def _unique(lines: Iterable[bytes]) -> Iterator[bytes]:
-    """Sorted lines without repeats."""
-    last = None
-    for line in lines:
-        if line != last:
-            yield line
-            last = line
