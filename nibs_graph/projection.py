@@ -17,6 +17,7 @@ that both give the same projection. See ``docs/architecture.md`` for the node an
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,16 @@ if TYPE_CHECKING:
     import networkx as nx
     from rdflib import Graph
 
-__all__ = ["EFFECT_RELATIONS", "SIGNALLING_RELATIONS", "GraphData", "cited_order", "project", "to_networkx"]
+__all__ = [
+    "EFFECT_RELATIONS",
+    "FINDING_KEYS",
+    "SIGNALLING_RELATIONS",
+    "GraphData",
+    "cited_order",
+    "evidence_record",
+    "project",
+    "to_networkx",
+]
 
 EFFECT_RELATIONS: frozenset[str] = frozenset(vocab.DIRECTIONS)
 SIGNALLING_RELATIONS: frozenset[str] = frozenset(vocab.RELATION_SIGNS)
@@ -48,6 +58,35 @@ PROTOCOL_PARAMS = (
     "sessionSpacing",
     "treatmentDuration",
     "site",
+)
+#: The keys of a finding's evidence record (``graph["findings"]`` and the ``evidence`` of effect edges), in order.
+FINDING_KEYS: tuple[str, ...] = (
+    "finding_id",
+    "study_id",
+    "citation",
+    "year",
+    "doi",
+    "species",
+    "setting",
+    "direction",
+    "measure",
+    "target",
+    "target_label",
+    "technique",
+    "protocol",
+    "protocol_label",
+    "comparison",
+    "model",
+    "disease_model",
+    "origin",
+    "n_total",
+    "stimulation_effect",
+    "time_point",
+    "region",
+    "context",
+    "source",
+    "conflicts_with",
+    "flags",
 )
 _RELATION_BY_PROPERTY = {prop: relation for relation, prop in RELATION_PROPERTIES.items()}
 _ENTITY_TYPES = {cls: entity_type for entity_type, cls in ENTITY_CLASSES.items()}
@@ -78,9 +117,16 @@ class GraphData:
         for node in (u, v):
             if node not in self.nodes:
                 self.add_node(node)
-        data = self.succ[u].setdefault(v, {}).setdefault(key, {})
-        data.update(attrs)
-        self.pred[v].setdefault(u, {})[key] = data
+        keyed = self.succ[u].get(v)
+        if keyed is None:
+            keyed = self.succ[u][v] = {}
+            self.pred[v].setdefault(u, {})
+        data = keyed.get(key)
+        if data is None:  # a new edge keeps the keyword dict itself (one dict per edge, sized once)
+            data = keyed[key] = attrs
+        else:
+            data.update(attrs)
+        self.pred[v][u][key] = data
         return data
 
     def edges(self) -> list[tuple[str, str, str, dict[str, Any]]]:
@@ -107,6 +153,27 @@ class GraphData:
         for u, v, key, data in self.edges():
             G.add_edge(u, v, key=key, **data)
         return G
+
+
+class _EvidenceRecord:
+    """Never used as an object: its instances lend their attribute dicts to :func:`evidence_record`."""
+
+
+def evidence_record(values: Iterable[Any]) -> dict[str, Any]:
+    """A finding's evidence record: a plain ``dict`` of :data:`FINDING_KEYS` to ``values`` (in that order).
+
+    It is made as the attribute dict of a throw-away instance, so that all records share one table of keys
+    (CPython's split dictionaries): about 320 bytes a record instead of 830, half a gigabyte less at a million
+    findings. It behaves as any dict (equality, JSON, copies); a key added to one record gives it a table of its
+    own.
+
+    >>> record = evidence_record(range(len(FINDING_KEYS)))
+    >>> type(record) is dict, record["finding_id"], record["flags"], list(record)[:2]
+    (True, 0, 25, ['finding_id', 'study_id'])
+    """
+    record = _EvidenceRecord().__dict__
+    record.update(zip(FINDING_KEYS, values, strict=True))
+    return record
 
 
 def cited_order(studies: list[dict[str, Any]]) -> tuple[str, ...]:

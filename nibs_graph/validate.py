@@ -642,11 +642,12 @@ def stream_rows(data_dir: Path | str, layers: Iterable[str] = (), *consumers: Ro
             "entities.csv": base.entities,
         }
         raise DataValidationError(finish_problems(data_dir, sources, ids, rejected, unusable, ordered))
+    counts = {**base.counts(), "findings": len(seen)}
+    seen.clear()  # a million ids: freed before the consumers assemble what they hold
     version = data_version(data_dir, layers)
     release = release_name(data_dir, version)
     for consumer in active:
         consumer.finish(version, release)
-    counts = {**base.counts(), "findings": len(seen)}
     return StreamResult(counts=counts, version=version, release=release)
 
 

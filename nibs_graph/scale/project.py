@@ -42,7 +42,14 @@ from .. import vocab
 from ..errors import GraphFileError
 from ..extensions import BUILTIN
 from ..namespaces import DATA, NIBS, RDF_PREFIXES, compress, expand
-from ..projection import _ENTITY_TYPES, _RELATION_BY_PROPERTY, PROTOCOL_PARAMS, GraphData, cited_order
+from ..projection import (
+    _ENTITY_TYPES,
+    _RELATION_BY_PROPERTY,
+    PROTOCOL_PARAMS,
+    GraphData,
+    cited_order,
+    evidence_record,
+)
 from ..rdf import _decimal
 from ..records import EvidenceBase
 from ..validate import stream_rows
@@ -86,7 +93,7 @@ class _Parts:
 
 
 def _assemble(parts: _Parts) -> GraphData:
-    """Build the :class:`GraphData` exactly as :func:`nibs_graph.projection.project` lays it out."""
+    """Build the :class:`GraphData` from its parts, whichever route read them (the same layout from both)."""
     out = GraphData()
     known = {t[0] for t in parts.techniques}
     for node, label, synonyms, parent in parts.techniques:
@@ -99,15 +106,22 @@ def _assemble(parts: _Parts) -> GraphData:
         out.add_node(node, **attrs)
         if attrs["technique"]:
             out.add_edge(node, attrs["technique"], "uses_technique", relation="uses_technique", sign=None, evidence=())
+    findings = parts.findings
+    ids = sorted(findings)  # in id order, each edge's evidence comes out sorted
     effect_evidence: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
-    for record in parts.findings.values():
+    for fid in ids:
+        record = findings[fid]
         if record["stimulation_effect"]:
             direction = record["direction"]
             effect_evidence[(record["protocol"], record["target"], direction)].append(record)
             effect_evidence[(record["technique"], record["target"], direction)].append(record)
     signs = vocab.DIRECTION_SIGNS
-    for (u, v, direction), records in sorted(effect_evidence.items()):
-        records.sort(key=lambda r: r["finding_id"])
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # equal studies tuples: one object (most are one study)
+    keys = sorted(effect_evidence, reverse=True)
+    while keys:  # in ascending order; each key and list freed once its edge holds a tuple (bounded peak memory)
+        u, v, direction = key = keys.pop()
+        records = effect_evidence.pop(key)
+        studies = tuple(sorted({r["study_id"] for r in records}))
         out.add_edge(
             u,
             v,
@@ -115,7 +129,7 @@ def _assemble(parts: _Parts) -> GraphData:
             relation=direction,
             sign=signs[direction],
             evidence=tuple(records),
-            studies=tuple(sorted({r["study_id"] for r in records})),
+            studies=shared.setdefault(studies, studies),
         )
     for source, target, link_id, relation, layer, evidence in parts.links:
         out.add_edge(
@@ -130,7 +144,8 @@ def _assemble(parts: _Parts) -> GraphData:
         )
     out.graph["data_version"] = parts.version
     out.graph["release"] = parts.release
-    out.graph["findings"] = dict(sorted(parts.findings.items()))
+    in_order = all(a == b for a, b in zip(findings, ids, strict=True))
+    out.graph["findings"] = findings if in_order else {fid: findings[fid] for fid in ids}
     return out
 
 
@@ -402,36 +417,38 @@ def project_store(store: pyoxigraph.Store) -> GraphData:
         study = studies.get(v["study"].value, {})
         protocol = v["protocol"].value
         direction = v["direction"].value
-        record = {
-            "finding_id": f[len(finding_prefix) :] if f.startswith(finding_prefix) else f,
-            "study_id": study.get("study_id"),
-            "citation": study.get("citation"),
-            "year": study.get("year"),
-            "doi": study.get("doi"),
-            "species": "|".join(sorted(vocab.species_label(compress(s)) for s in species_items)),
-            "setting": "|".join(sorted(_SETTING_LABELS.get(s, s) for s in setting_items)),
-            "direction": direction[len(NIBS) :] if direction.startswith(NIBS) else direction,
-            "measure": _py(v["measure"]),
-            "target": cached_compress(v["target"].value),
-            "target_label": _py(v["label"]),
-            "technique": cached_compress(v["technique"].value),
-            "protocol": cached_compress(protocol),
-            "protocol_label": protocol_labels.get(protocol),
-            "comparison": v["comparison"].value[len(NIBS) :],
-            "model": study.get("model"),
-            "disease_model": study.get("disease_model"),
-            "origin": study.get("origin"),
-            "n_total": study.get("n_total"),
-            "stimulation_effect": bool(_py(v["effect"])),
-            "time_point": _py(v["tp"]),
-            "region": _py(v["region"]),
-            "context": _py(v["context"]),
-            "source": _py(v["source"]),
-            "conflicts_with": tuple(
-                sorted(c[len(finding_prefix) :] if c.startswith(finding_prefix) else c for c in conflict_items)
-            ),
-            "flags": tuple(sorted(f[len(NIBS) :] if f.startswith(NIBS) else f for f in flag_items)),
-        }
+        record = evidence_record(
+            (
+                f[len(finding_prefix) :] if f.startswith(finding_prefix) else f,  # finding_id
+                study.get("study_id"),  # study_id
+                study.get("citation"),  # citation
+                study.get("year"),  # year
+                study.get("doi"),  # doi
+                "|".join(sorted(vocab.species_label(compress(s)) for s in species_items)),  # species
+                "|".join(sorted(_SETTING_LABELS.get(s, s) for s in setting_items)),  # setting
+                direction[len(NIBS) :] if direction.startswith(NIBS) else direction,  # direction
+                _py(v["measure"]),  # measure
+                cached_compress(v["target"].value),  # target
+                _py(v["label"]),  # target_label
+                cached_compress(v["technique"].value),  # technique
+                cached_compress(protocol),  # protocol
+                protocol_labels.get(protocol),  # protocol_label
+                v["comparison"].value[len(NIBS) :],  # comparison
+                study.get("model"),  # model
+                study.get("disease_model"),  # disease_model
+                study.get("origin"),  # origin
+                study.get("n_total"),  # n_total
+                bool(_py(v["effect"])),  # stimulation_effect
+                _py(v["tp"]),  # time_point
+                _py(v["region"]),  # region
+                _py(v["context"]),  # context
+                _py(v["source"]),  # source
+                tuple(
+                    sorted(c[len(finding_prefix) :] if c.startswith(finding_prefix) else c for c in conflict_items)
+                ),  # conflicts_with
+                tuple(sorted(f[len(NIBS) :] if f.startswith(NIBS) else f for f in flag_items)),  # flags
+            )
+        )
         parts.findings[record["finding_id"]] = record
 
     for link, source, target, relation, layer, location, reference, licence, basis, flags, cited in _select(
@@ -619,6 +636,7 @@ class ProjectionBuilder:
                 )
             )
         self._targets: dict[str, str] = {}
+        self._technique_curies = {label: t.curie for label, t in self._techniques.items()}  # one string each
         self._strings: dict[str, str] = {}  # shares equal strings between records
 
     def finding(self, row: dict[str, Any]) -> None:
@@ -631,34 +649,36 @@ class ProjectionBuilder:
         share = self._strings.setdefault
         species = row["species"] or "|".join(study["species"])
         setting = row["setting"] or "|".join(study["setting"])
-        record = {
-            "finding_id": row["finding_id"],
-            "study_id": study["study_id"],
-            "citation": study["citation"],
-            "year": study["year"],
-            "doi": study["doi"],
-            "species": share(species, species),
-            "setting": share(setting, setting),
-            "direction": share(row["direction"], row["direction"]),
-            "measure": share(row["measure"], row["measure"]),
-            "target": target,
-            "target_label": share(row["target_label"], row["target_label"]),
-            "technique": self._techniques[row["technique"]].curie,
-            "protocol": protocol,
-            "protocol_label": protocol_label,
-            "comparison": share(row["comparison"], row["comparison"]),
-            "model": study["model"],
-            "disease_model": study["disease_model"],
-            "origin": study["origin"],
-            "n_total": study["n_total"],
-            "stimulation_effect": row["comparison"] in vocab.STIMULATION_COMPARISONS,
-            "time_point": share(row["time_point"], row["time_point"]) if row["time_point"] else None,
-            "region": share(row["region"], row["region"]) if row["region"] else None,
-            "context": row["context"] or None,
-            "source": share(row["source"], row["source"]),
-            "conflicts_with": tuple(sorted(set(row["conflict"]))),
-            "flags": tuple(sorted(set(row["flags"]))),
-        }
+        record = evidence_record(
+            (
+                row["finding_id"],  # finding_id
+                study["study_id"],  # study_id
+                study["citation"],  # citation
+                study["year"],  # year
+                study["doi"],  # doi
+                share(species, species),  # species
+                share(setting, setting),  # setting
+                share(row["direction"], row["direction"]),  # direction
+                share(row["measure"], row["measure"]),  # measure
+                target,  # target
+                share(row["target_label"], row["target_label"]),  # target_label
+                self._technique_curies[row["technique"]],  # technique
+                protocol,  # protocol
+                protocol_label,  # protocol_label
+                share(row["comparison"], row["comparison"]),  # comparison
+                study["model"],  # model
+                study["disease_model"],  # disease_model
+                study["origin"],  # origin
+                study["n_total"],  # n_total
+                row["comparison"] in vocab.STIMULATION_COMPARISONS,  # stimulation_effect
+                share(row["time_point"], row["time_point"]) if row["time_point"] else None,  # time_point
+                share(row["region"], row["region"]) if row["region"] else None,  # region
+                row["context"] or None,  # context
+                share(row["source"], row["source"]),  # source
+                tuple(sorted(set(row["conflict"]))),  # conflicts_with
+                tuple(sorted(set(row["flags"]))),  # flags
+            )
+        )
         self._parts.findings[row["finding_id"]] = record
 
     def finish(self, version: str, release: str | None = None) -> None:
