@@ -26,8 +26,9 @@ if TYPE_CHECKING:
     from rdflib import Graph
 
     from .records import EvidenceBase
+    from .validate import StreamResult
 
-__all__ = ["load_evidence", "load_graph", "load_networkx", "load_rdf"]
+__all__ = ["check_evidence", "load_evidence", "load_graph", "load_networkx", "load_rdf"]
 
 
 def cached(kind: str, key: str, build: Callable[[], GraphData], *, enabled: bool) -> GraphData:
@@ -40,6 +41,17 @@ def load_evidence(data: Path | str | None = None, layers: Iterable[str] = ()) ->
     from .validate import read_evidence_base
 
     return read_evidence_base(Path(data) if data else default_data_dir(), layers)
+
+
+def check_evidence(data: Path | str | None = None, layers: Iterable[str] = ()) -> StreamResult:
+    """Validate an evidence base (the shipped one by default) without keeping its rows: counts, version, release.
+
+    >>> check_evidence().counts["studies"] > 0
+    True
+    """
+    from .validate import stream_rows
+
+    return stream_rows(Path(data) if data else default_data_dir(), layers)
 
 
 def load_rdf(

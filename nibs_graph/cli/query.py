@@ -286,11 +286,11 @@ def validate(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Check an evidence base against its schema; every problem with file, line, column and value (exit 2)."""
-    from ..api import load_evidence
+    from ..api import check_evidence
     from ..errors import DataValidationError
 
     try:
-        base = load_evidence(data, tuple(layer or ()))
+        base = check_evidence(data, tuple(layer or ()))
     except DataValidationError as exc:
         if fmt is OutputFormat.json:
             emit_json({"valid": False, "problems": [p.__dict__ for p in exc.problems]})
@@ -302,7 +302,7 @@ def validate(
             emit(Tabular("problems", [Col(k) for k in keys], [p.__dict__ for p in exc.problems]), fmt.value)
             raise typer.Exit(2) from None
         fail(str(exc))
-    counts = base.counts()
+    counts = base.counts
     if fmt is OutputFormat.json:
         emit_json({"valid": True, "counts": counts, "data_version": base.version, "release": base.release})
     elif fmt in (OutputFormat.csv, OutputFormat.tsv):
