@@ -720,3 +720,29 @@ def test_the_answer_cache_is_bounded_and_off_for_a_remote_store() -> None:
     assert cache.get(AnswerCache.key("ASK {} # 0", None, None, "http://h/sparql")) is None
     assert _app("http://127.0.0.1:9/sparql", data=None).state.answers.max_bytes == 0
     assert _app(cache_mb=0).state.answers.max_bytes == 0
+
+
+def test_a_reply_of_many_socket_reads_arrives_whole() -> None:
+    """The event loop reads a worker's reply in chunks as it arrives: a 2 MB answer equals the one made in process."""
+    import asyncio
+
+    from nibs_graph.sparql.stores import StoreSpec, open_store
+    from nibs_graph.sparql.worker import Job, WorkerPool, handle_job
+
+    values = " ".join(str(i) for i in range(2000))
+    query = f'SELECT ?i ?s WHERE {{ VALUES ?i {{ {values} }} BIND(CONCAT(STR(?i), "{"x" * 1000}") AS ?s) }}'
+    job = Job(query, accept="text/csv", max_rows=5000)
+    expected = handle_job(open_store(StoreSpec(data=TINY)), job)
+    assert expected.status == 200 and len(expected.body) > 2_000_000
+
+    async def run() -> tuple[Any, Any]:
+        pool = WorkerPool(StoreSpec(data=TINY), size=1, quick=0)
+        await pool.astart()
+        try:
+            return await pool.run(job, timeout=60), await pool.run(Job("ASK {}"), timeout=60)
+        finally:
+            await pool.aclose()
+
+    reply, after = asyncio.run(run())
+    assert (reply.status, reply.content_type, reply.body) == (200, expected.content_type, expected.body)
+    assert after.body == b'{"head":{},"boolean":true}'  # the channel is in step for the next job
