@@ -20,7 +20,9 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -157,4 +159,25 @@ def read_graph(path: Path | str) -> Graph:
     data = read_graph_bytes(path)  # a regular file within the size limit
     fmt = guess_format(str(path)) or "turtle"
     # checked before rdflib sees it (no remote or file @context, no XML entities, prefix/nesting/list limits)
-    return parse_graph(bind_prefixes(Graph()), data, fmt, str(path), public_id=path.resolve().as_uri())
+    with _quiet_terms():
+        return parse_graph(bind_prefixes(Graph()), data, fmt, str(path), public_id=path.resolve().as_uri())
+
+
+@contextmanager
+def _quiet_terms() -> Iterator[None]:
+    """Silence rdflib's warnings about the terms of a graph file while it is parsed: an ill-typed literal
+    (``"x"^^xsd:integer``) or an IRI with a space is logged with a traceback otherwise. The literal keeps its text;
+    an IRI Oxigraph refuses is reported when the graph is projected.
+
+    >>> import logging
+    >>> with _quiet_terms():
+    ...     logging.getLogger("rdflib.term").isEnabledFor(logging.WARNING)
+    False
+    """
+    logger = logging.getLogger("rdflib.term")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

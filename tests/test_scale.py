@@ -399,3 +399,30 @@ def test_hubs_report_a_betweenness_sample(base_1k: Path) -> None:
     assert "betweenness_sample" not in exact[0].to_dict()
     assert all(h.betweenness_sample == 50 for h in sampled) and sampled[0].to_dict()["betweenness_sample"] == 50
     assert [h.id for h in sampled] == [h.id for h in exact]  # the ranking does not depend on betweenness
+
+
+def test_graph_file_terms_oxigraph_refuses_are_a_clean_error(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A graph file is parsed by rdflib and projected through Oxigraph: an IRI Oxigraph refuses is named, an
+    ill-typed literal keeps its text, and rdflib logs no traceback while reading either."""
+    from nibs_graph.errors import GraphFileError
+
+    text = io.BytesIO()
+    stream_ntriples(TINY, text)
+    body = (
+        text.getvalue()
+        .decode("utf-8")
+        .replace(
+            '<https://w3id.org/nibs-graph/ontology#frequencyHz> "50"^^',
+            '<https://w3id.org/nibs-graph/ontology#frequencyHz> "fifty"^^',
+        )
+    )
+    ill_typed = tmp_path / "ill-typed.nt"
+    ill_typed.write_text(body, encoding="utf-8")
+    G = load_graph(graph_file=ill_typed, use_cache=False)
+    assert G.nodes["nibsdata:protocol/alpha2020-itbs"]["frequencyHz"] == "fifty"
+    assert G.graph["findings"] == load_graph(TINY, use_cache=False).graph["findings"]
+    spaced = tmp_path / "spaced.ttl"
+    spaced.write_text(body + "<http://x/a> <http://x/p> <http://x/a\\u0020b> .\n", encoding="utf-8")
+    with pytest.raises(GraphFileError, match=r"'http://x/a b': Invalid IRI"):
+        load_graph(graph_file=spaced, use_cache=False)
+    assert not [r for r in caplog.records if r.name.startswith("rdflib")]
