@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import vocab
-from .errors import GraphFileError
 from .rdf import ENTITY_CLASSES, RELATION_PROPERTIES
 
 if TYPE_CHECKING:
@@ -203,46 +202,12 @@ def project(g: Graph) -> GraphData:
     """
     import pyoxigraph as ox
 
+    from .rdf import oxigraph_quads
     from .scale.project import project_store
 
     store = ox.Store()
-    store.bulk_extend(ox.Quad(*(_ox_term(term, ox) for term in triple)) for triple in g)
+    store.bulk_extend(oxigraph_quads(g))
     return project_store(store)
-
-
-def _ox_term(term: Any, ox: Any) -> Any:
-    """The pyoxigraph term of an rdflib term.
-
-    Raises
-    ------
-    GraphFileError
-        For a term Oxigraph refuses (an IRI with a space, a malformed language tag ...), naming it.
-    """
-    from rdflib import BNode, Literal
-
-    try:
-        if isinstance(term, Literal):
-            if term.language:
-                return ox.Literal(str(term), language=term.language)
-            if term.datatype is not None:
-                return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-            return ox.Literal(str(term))
-        if isinstance(term, BNode):
-            return ox.BlankNode(_blank_label(str(term)))
-        return ox.NamedNode(str(term))
-    except ValueError as exc:
-        shown = str(term) if len(str(term)) <= 200 else str(term)[:200] + "..."
-        raise GraphFileError(f"the graph cannot be projected: {shown!r}: {exc}") from None
-
-
-def _blank_label(label: str) -> str:
-    """A blank node label Oxigraph accepts, a different one for each rdflib label (ASCII letters and digits kept,
-    any other character written as ``_`` and its code point in hex).
-
-    >>> _blank_label("b0"), _blank_label("a b"), _blank_label("a_20b")
-    ('b0', 'a_20_b', 'a_5f_20b')
-    """
-    return "".join(ch if ch.isascii() and ch.isalnum() else f"_{ord(ch):x}_" for ch in label)
 
 
 def to_networkx(g: Graph) -> nx.MultiDiGraph:

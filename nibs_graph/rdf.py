@@ -24,8 +24,9 @@ import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from .errors import GraphFileError
 from .namespaces import DATA, PREFIXES, RDF_PREFIXES, doi_iri
 from .records import Study
 
@@ -39,6 +40,7 @@ __all__ = [
     "SOURCE_CLASSES",
     "bind_prefixes",
     "entity_class",
+    "oxigraph_quads",
     "read_graph",
     "source_iri",
     "study_iri",
@@ -181,3 +183,63 @@ def _quiet_terms() -> Iterator[None]:
         yield
     finally:
         logger.setLevel(level)
+
+
+def oxigraph_quads(g: Graph) -> Iterator[Any]:
+    """The triples of an rdflib graph as pyoxigraph quads (default graph), to load into a store or serialise.
+
+    Raises
+    ------
+    GraphFileError
+        For a term Oxigraph refuses (an IRI with a space, a malformed language tag ...), naming it.
+
+    Examples
+    --------
+    >>> from rdflib import Graph, URIRef
+    >>> g = Graph()
+    >>> g.add((URIRef("http://x/a"), URIRef("http://x/p"), URIRef("http://x/a b")))  # doctest: +ELLIPSIS
+    <Graph ...>
+    >>> list(oxigraph_quads(g))
+    Traceback (most recent call last):
+    ...
+    nibs_graph.errors.GraphFileError: the graph cannot be read by Oxigraph: 'http://x/a b': Invalid IRI code point ' '
+    """
+    import pyoxigraph as ox
+
+    for triple in g:
+        yield ox.Quad(*(_ox_term(term, ox) for term in triple))
+
+
+def _ox_term(term: Any, ox: Any) -> Any:
+    """The pyoxigraph term of an rdflib term.
+
+    Raises
+    ------
+    GraphFileError
+        For a term Oxigraph refuses (an IRI with a space, a malformed language tag ...), naming it.
+    """
+    from rdflib import BNode, Literal
+
+    try:
+        if isinstance(term, Literal):
+            if term.language:
+                return ox.Literal(str(term), language=term.language)
+            if term.datatype is not None:
+                return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+            return ox.Literal(str(term))
+        if isinstance(term, BNode):
+            return ox.BlankNode(_blank_label(str(term)))
+        return ox.NamedNode(str(term))
+    except ValueError as exc:
+        shown = str(term) if len(str(term)) <= 200 else str(term)[:200] + "..."
+        raise GraphFileError(f"the graph cannot be read by Oxigraph: {shown!r}: {exc}") from None
+
+
+def _blank_label(label: str) -> str:
+    """A blank node label Oxigraph accepts, a different one for each rdflib label (ASCII letters and digits kept,
+    any other character written as ``_`` and its code point in hex).
+
+    >>> _blank_label("b0"), _blank_label("a b"), _blank_label("a_20b")
+    ('b0', 'a_20_b', 'a_5f_20b')
+    """
+    return "".join(ch if ch.isascii() and ch.isalnum() else f"_{ord(ch):x}_" for ch in label)

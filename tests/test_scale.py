@@ -423,6 +423,14 @@ def test_graph_file_terms_oxigraph_refuses_are_a_clean_error(tmp_path: Path, cap
     assert G.graph["findings"] == load_graph(TINY, use_cache=False).graph["findings"]
     spaced = tmp_path / "spaced.ttl"
     spaced.write_text(body + "<http://x/a> <http://x/p> <http://x/a\\u0020b> .\n", encoding="utf-8")
-    with pytest.raises(GraphFileError, match=r"'http://x/a b': Invalid IRI"):
+    with pytest.raises(GraphFileError, match=r"cannot be read by Oxigraph: 'http://x/a b': Invalid IRI"):
         load_graph(graph_file=spaced, use_cache=False)
     assert not [r for r in caplog.records if r.name.startswith("rdflib")]
+    from typer.testing import CliRunner
+
+    from nibs_graph.cli import app
+
+    for args in (["hubs"], ["sparql", "ASK { ?s ?p ?o }"]):  # the projection and the endpoint's memory store
+        result = CliRunner().invoke(app, [*args, "--graph", str(spaced)])
+        assert result.exit_code == 2 and "'http://x/a b': Invalid IRI" in result.stderr, args
+        assert "Traceback" not in result.output

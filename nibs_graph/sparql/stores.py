@@ -449,10 +449,13 @@ def source_ntriples(
 ) -> bytes:
     """The N-Triples of an evidence base (the streaming writer of :mod:`nibs_graph.scale.stream`) or graph file."""
     if graph_file is not None:
-        from ..rdf import read_graph
+        import pyoxigraph
 
-        data_bytes = read_graph(graph_file).serialize(format="nt", encoding="utf-8")
-        return data_bytes if isinstance(data_bytes, bytes) else data_bytes.encode("utf-8")
+        from ..rdf import oxigraph_quads, read_graph
+
+        serialized = pyoxigraph.serialize(oxigraph_quads(read_graph(graph_file)), format=pyoxigraph.RdfFormat.N_TRIPLES)
+        assert isinstance(serialized, bytes)
+        return serialized
     import io
 
     from ..paths import default_data_dir
