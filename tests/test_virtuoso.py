@@ -14,6 +14,7 @@ Skipped with a reason when ``virtuoso-t`` or ``isql-vt`` is missing; CI installs
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import shutil
@@ -21,6 +22,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote
 
 import httpx
@@ -55,7 +57,7 @@ TransactionFile = {folder}/virtuoso-temp.trx
 ServerPort = 127.0.0.1:{sql}
 DisableUnixSocket = 1
 CheckpointInterval = 0
-DirsAllowed = {folder}
+DirsAllowed = {folder}, {dumps}
 NumberOfBuffers = 5000
 MaxDirtyBuffers = 3000
 ThreadsPerQuery = 2
@@ -68,7 +70,7 @@ MaxClientConnections = 4
 EnabledDavVSP = 0
 
 [SPARQL]
-ResultSetMaxRows = 1000000
+ResultSetMaxRows = {max_rows}
 MaxQueryExecutionTime = 120
 """
 
@@ -113,9 +115,8 @@ class Virtuoso:
     triples: int
 
 
-@pytest.fixture(scope="module")
-def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
-    """A private Virtuoso holding the shipped data's ``export nt`` in :data:`GRAPH`, stopped and removed at the end."""
+def _binaries() -> tuple[str, str]:
+    """``virtuoso-t`` and ``isql-vt``; skip without them (fail when ``NIBS_GRAPH_REQUIRE_VIRTUOSO`` is set)."""
     server, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt")
     require(
         server is not None and isql is not None,
@@ -123,25 +124,55 @@ def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
         "NIBS_GRAPH_REQUIRE_VIRTUOSO",
     )
     assert server is not None and isql is not None
-    folder = tmp_path_factory.mktemp("virtuoso")
-    dump = folder / "nibs-graph.nt"
-    exported = _nibs("export", "nt", str(dump))
-    assert exported.returncode == 0, exported.stderr
+    return server, isql
+
+
+@contextlib.contextmanager
+def _virtuoso(folder: Path, dump: Path, max_rows: int) -> Iterator[Virtuoso]:
+    """A private Virtuoso in ``folder`` holding ``dump`` in :data:`GRAPH`, answers cut at ``max_rows`` rows; stopped
+    and its folder removed at the end."""
+    server, isql = _binaries()
     sql_port = free_port()
     http_port = free_port()
     while http_port == sql_port:
         http_port = free_port()
     ini = folder / "virtuoso.ini"
-    ini.write_text(INI.format(folder=folder, sql=sql_port, http=http_port), encoding="utf-8")
+    ini.write_text(
+        INI.format(folder=folder, dumps=dump.parent, sql=sql_port, http=http_port, max_rows=max_rows), encoding="utf-8"
+    )
     url = f"http://127.0.0.1:{http_port}/sparql"
     try:
         with running([server, "+foreground", "+configfile", str(ini)], url, url + "?query=ASK%7B%7D", cwd=folder):
-            _isql(isql, sql_port, f"ld_dir('{folder}', '{dump.name}', '{GRAPH}'); rdf_loader_run(); checkpoint;")
+            _isql(isql, sql_port, f"ld_dir('{dump.parent}', '{dump.name}', '{GRAPH}'); rdf_loader_run(); checkpoint;")
             errors = _isql(isql, sql_port, "select count(*) from DB.DBA.load_list where ll_error is not null;")
             assert "\n0\n" in errors, errors
             yield Virtuoso(url, dump.read_bytes().count(b"\n"))
     finally:
         shutil.rmtree(folder, ignore_errors=True)  # the database files (~55 MB)
+
+
+@pytest.fixture(scope="module")
+def dump(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``nibs-graph export nt`` of the shipped data."""
+    _binaries()
+    path = tmp_path_factory.mktemp("virtuoso-dump") / "nibs-graph.nt"
+    exported = _nibs("export", "nt", str(path))
+    assert exported.returncode == 0, exported.stderr
+    return path
+
+
+@pytest.fixture(scope="module")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory, dump: Path) -> Iterator[Virtuoso]:
+    """The shipped data in Virtuoso, with a row cap above anything the tests ask."""
+    with _virtuoso(tmp_path_factory.mktemp("virtuoso"), dump, 1_000_000) as instance:
+        yield instance
+
+
+@pytest.fixture(scope="module")
+def capped(tmp_path_factory: pytest.TempPathFactory, dump: Path) -> Iterator[Virtuoso]:
+    """The shipped data in Virtuoso with answers cut at 1,000 rows (``ResultSetMaxRows``; 10,000 in Debian's ini)."""
+    with _virtuoso(tmp_path_factory.mktemp("virtuoso-capped"), dump, 1000) as instance:
+        yield instance
 
 
 @functools.cache
@@ -202,3 +233,15 @@ def test_example_queries_through_virtuoso_equal_the_embedded_store(virtuoso: Vir
         assert json.loads(embedded)["results"]["bindings"]
     else:
         assert json.loads(remote.stdout) == json.loads(embedded) == {"head": {}, "boolean": holds}
+
+
+def test_an_answer_cut_at_virtuosos_row_cap_is_an_error_never_a_wrong_answer(capped: Virtuoso) -> None:
+    """Virtuoso cuts every answer at its cap, marking only a ``SELECT`` (``X-SPARQL-MaxRows``); a projection fetched
+    from it is counted, so ``path`` refuses a cut graph, and a cut ``SELECT`` is refused like one over our own cap."""
+    path = _nibs("path", "iTBS", "mTOR", "--endpoint", capped.url)
+    assert path.returncode == 2, path.stdout
+    assert "ResultSetMaxRows" in path.stderr and "Traceback" not in path.stderr
+    rows = _nibs("sparql", "SELECT * WHERE { ?s ?p ?o }", "--endpoint", capped.url)
+    assert rows.returncode == 2 and "more than 1000 rows" in rows.stderr, rows.stderr
+    few = _nibs("sparql", "SELECT * WHERE { ?s ?p ?o } LIMIT 10", "--format", "csv", "--endpoint", capped.url)
+    assert few.returncode == 0 and few.stdout.count("\n") == 11, few.stderr

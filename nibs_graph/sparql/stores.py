@@ -263,9 +263,13 @@ class Store:
 
         graph = None
         for text in PROJECTION_QUERIES:
-            part = self.construct(text)
+            part = self._projection_part(text)
             graph = part if graph is None else graph + part
         return bind_prefixes(graph) if graph is not None else graph  # type: ignore[return-value]
+
+    def _projection_part(self, text: str) -> Graph:
+        """The graph one of :data:`PROJECTION_QUERIES` builds."""
+        return self.construct(text)
 
     def close(self) -> None:
         """Release the store (a no-op where nothing is held)."""
@@ -625,6 +629,17 @@ def ensure_oxigraph(spec: StoreSpec) -> Path:
 # ---------------------------------------------------------------------------------------------- remote
 
 
+def _count_query(construct: str) -> str:
+    """The query counting the distinct triples a ``CONSTRUCT { ?s ?p ?o } WHERE { ... }`` builds.
+
+    >>> _count_query("CONSTRUCT { ?t ?p ?o } WHERE { ?t a ?c ; ?p ?o . }")
+    'SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?t ?p ?o WHERE { ?t a ?c ; ?p ?o . } }'
+    """
+    template, where = construct.split("WHERE", 1)
+    variables = " ".join(template[template.index("{") + 1 : template.index("}")].split())
+    return f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT {variables} WHERE {where.strip()} }}"
+
+
 def _ask_answer(payload: dict[str, Any]) -> bool | None:
     """The answer of an ``ASK`` in SPARQL JSON results, or None when the payload holds none.
 
@@ -719,6 +734,7 @@ class RemoteStore(Store):
             with self._opener().open(request, timeout=self.timeout) as response:
                 body = response.read()
                 ctype = response.headers.get("Content-Type", "")
+                capped = response.headers.get("X-SPARQL-MaxRows", "")
         except urllib.error.HTTPError as exc:
             detail = " ".join(exc.read(600).decode("utf-8", "replace").split())[:300]
             message = f"the SPARQL endpoint {self.url} answered HTTP {exc.code}" + (f": {detail}" if detail else "")
@@ -731,6 +747,8 @@ class RemoteStore(Store):
             raise StoreError(f"the SPARQL endpoint {self.url} did not answer within {self.timeout:g} s") from None
         except OSError as exc:
             raise StoreError(f"cannot reach the SPARQL endpoint {self.url}: {exc}") from None
+        if capped.strip().isdigit():  # Virtuoso: the answer reached its ResultSetMaxRows and may be cut there
+            raise ResultTooLarge(int(capped))
         return ctype.split(";")[0].strip().lower(), body
 
     def _execute(self, checked: CheckedQuery, max_rows: int | None, base: str) -> QueryResult:
@@ -766,6 +784,26 @@ class RemoteStore(Store):
                 row[name] = {k: v for k, v in term.items() if k in ("type", "value", "datatype", "xml:lang")}
             rows.append(row)
         return QueryResult("SELECT", variables=variables, rows=rows)
+
+    def _projection_part(self, text: str) -> Graph:
+        """The graph a projection query builds, refused when the endpoint sent fewer triples than it counts.
+
+        Some engines cut every answer at a row cap and say so only for ``SELECT`` (Virtuoso's
+        ``ResultSetMaxRows``, 10 000 in Debian's ``virtuoso.ini``): a cut projection would answer wrongly.
+        """
+        part = self.construct(text)
+        rows = self.query(_count_query(text)).rows
+        try:
+            expected = int(rows[0]["n"]["value"])
+        except (IndexError, KeyError, TypeError, ValueError):
+            raise StoreError(f"the SPARQL endpoint {self.url} did not answer a COUNT with a number") from None
+        if len(part) < expected:
+            raise StoreError(
+                f"the SPARQL endpoint {self.url} sent {len(part)} of the {expected} triples nibs-graph reads: it "
+                f"cuts answers at a row cap (Virtuoso: raise [SPARQL] ResultSetMaxRows in virtuoso.ini above "
+                f"{expected})"
+            )
+        return part
 
     def _construct(self, checked: CheckedQuery, base: str) -> Graph:
         from rdflib import Graph
