@@ -434,3 +434,22 @@ def test_graph_file_terms_oxigraph_refuses_are_a_clean_error(tmp_path: Path, cap
         result = CliRunner().invoke(app, [*args, "--graph", str(spaced)])
         assert result.exit_code == 2 and "'http://x/a b': Invalid IRI" in result.stderr, args
         assert "Traceback" not in result.output
+
+
+def test_no_compile_waits_on_rdflib(tmp_path: Path) -> None:
+    """Compiling a folder, writing ``export nt`` and validating never import rdflib (a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import io, sys\n"
+        "from nibs_graph.api import check_evidence, load_graph\n"
+        "from nibs_graph.export.formats import export\n"
+        f"load_graph({str(SHIPPED)!r}, use_cache=False)\n"
+        f"export('nt', {str(tmp_path / 'graph.nt')!r}, data={str(TINY)!r})\n"
+        f"check_evidence({str(TINY)!r})\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rdflib', 'networkx', 'pyshacl')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+    assert (tmp_path / "graph.nt").stat().st_size > 0
