@@ -332,6 +332,18 @@ def test_sparql_answers_equal_the_projection(base: Path) -> None:
         assert evidence == count
 
 
+def test_the_builders_techniques_are_the_ontologys() -> None:
+    """The builder takes the technique classes from nibs_graph.vocab (no RDF parser when compiling): they must be
+    the ontology's own, read from ontology/nibs.ttl with SPARQL (labels, synonyms, parents, order)."""
+    from nibs_graph.paths import ontology_dir
+    from nibs_graph.scale.project import ontology_techniques, technique_nodes
+
+    store = ox.Store()
+    store.load(path=str(ontology_dir() / "nibs.ttl"), format=ox.RdfFormat.TURTLE)
+    assert ontology_techniques() == technique_nodes(store)
+    assert len(ontology_techniques()) == 16
+
+
 def test_builder_refuses_to_answer_before_the_stream_ends() -> None:
     with pytest.raises(RuntimeError, match="not finished"):
         ProjectionBuilder().graph  # noqa: B018
@@ -437,19 +449,20 @@ def test_graph_file_terms_oxigraph_refuses_are_a_clean_error(tmp_path: Path, cap
 
 
 def test_no_compile_waits_on_rdflib(tmp_path: Path) -> None:
-    """Compiling a folder, writing ``export nt`` and validating never import rdflib (a fresh interpreter)."""
+    """Compiling a folder and validating import no RDF library; ``export nt`` no rdflib (a fresh interpreter)."""
     import subprocess
     import sys
 
     code = (
-        "import io, sys\n"
+        "import sys\n"
         "from nibs_graph.api import check_evidence, load_graph\n"
         "from nibs_graph.export.formats import export\n"
         f"load_graph({str(SHIPPED)!r}, use_cache=False)\n"
-        f"export('nt', {str(tmp_path / 'graph.nt')!r}, data={str(TINY)!r})\n"
         f"check_evidence({str(TINY)!r})\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rdflib', 'networkx', 'pyshacl', 'pyoxigraph')))\n"
+        f"export('nt', {str(tmp_path / 'graph.nt')!r}, data={str(TINY)!r})\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rdflib', 'networkx', 'pyshacl')))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"
+    assert done.stdout.split() == ["[]", "[]"]  # compiling needs no RDF library at all; export nt only Oxigraph's
     assert (tmp_path / "graph.nt").stat().st_size > 0

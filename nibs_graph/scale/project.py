@@ -496,20 +496,29 @@ def project_store(store: pyoxigraph.Store) -> GraphData:
 # ------------------------------------------------------------------ stream route
 
 
+#: The class the ontology puts ``nibs:NIBS`` under (outside the projection's technique nodes).
+TECHNIQUE_ROOT_PARENT = "nibs:Technique"
+
+
 @lru_cache(maxsize=1)
 def ontology_techniques() -> list[tuple[str, str, tuple[str, ...], str | None]]:
-    """:func:`technique_nodes` of the ontology alone (what the stream route needs from it).
+    """:func:`technique_nodes` of the ontology alone (what the builder needs from it), from
+    :data:`nibs_graph.vocab.TECHNIQUES`, which mirrors the ontology's technique classes: compiling a folder then
+    needs no RDF parser (``tests/test_scale.py`` checks this list against the ontology read with SPARQL).
 
     >>> ontology_techniques()[0][:2]
     ('nibs:DCS', 'DCS')
     """
-    import pyoxigraph as ox
-
-    from .stream import ontology_ntriples
-
-    store = ox.Store()
-    store.load(ontology_ntriples(), format=ox.RdfFormat.N_TRIPLES)
-    return technique_nodes(store)
+    found = [
+        (
+            t.curie,
+            t.label,
+            tuple(sorted(set(t.synonyms))),
+            vocab.TECHNIQUES[t.parent].curie if t.parent else TECHNIQUE_ROOT_PARENT,
+        )
+        for t in vocab.TECHNIQUES.values()
+    ]
+    return sorted(found, key=lambda row: expand(row[0]))
 
 
 class ProjectionBuilder:
