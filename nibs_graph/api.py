@@ -15,9 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cache import cached as _cached
-from .cache import file_digest
-from .graphcodec import decode_graph, encode_graph
+from .cache import cached_graph, file_digest, folder_key
 from .paths import default_data_dir
 from .projection import GraphData
 
@@ -32,8 +30,30 @@ __all__ = ["check_evidence", "load_evidence", "load_graph", "load_networkx", "lo
 
 
 def cached(kind: str, key: str, build: Callable[[], GraphData], *, enabled: bool) -> GraphData:
-    """A projection from the cache, written as JSON (never pickle; see :mod:`nibs_graph.graphcodec`)."""
-    return _cached(kind, key, build, encode=encode_graph, decode=decode_graph, enabled=enabled)
+    """A projection from the cache: on a hit a :class:`~nibs_graph.graphdb.LazyGraph` that reads what the query
+    touches (see :mod:`nibs_graph.cache`), else ``build()``, written for the next time."""
+    graph: GraphData = cached_graph(kind, key, build, enabled=enabled)
+    return graph
+
+
+def data_key(folder: Path, layers: tuple[str, ...]) -> str:
+    """The cache key of an evidence base folder: its data version, the release it names and the layers; the files
+    are hashed again only when their size, times or inode changed (:func:`nibs_graph.cache.folder_key`)."""
+    from .schema import FILES
+
+    def compute() -> str:
+        from .validate import data_version
+
+        releases = folder / "releases.csv"  # outside the data version but names the release the graph records
+        named = releases.read_bytes() if releases.is_file() else b""
+        return file_digest(str(folder.resolve()), data_version(folder, layers), named, *layers)
+
+    files = [*FILES, "releases.csv"]
+    if layers:
+        from .validate import OPTIONAL_LAYERS
+
+        files += [OPTIONAL_LAYERS.get(layer, layer) for layer in layers]
+    return folder_key(folder, layers, compute, files)
 
 
 def load_evidence(data: Path | str | None = None, layers: Iterable[str] = ()) -> EvidenceBase:
@@ -83,9 +103,10 @@ def load_graph(
     (:func:`nibs_graph.scale.project.project_data`): the rows are validated as they are read and the projection is
     assembled from them, without an rdflib graph. A graph file is read safely (:mod:`nibs_graph.graphfile`) and
     projected with SPARQL on an in-memory Oxigraph store (:func:`nibs_graph.projection.project`). The garbage
-    collector is paused while the projection is built or decoded, then one full collection moves its objects to
-    the oldest generation at once: on a million findings that is four million acyclic containers, which otherwise
-    each young-generation collection would walk again.
+    collector is paused while the projection is built, then one full collection moves its objects to the oldest
+    generation at once: on a million findings that is four million acyclic containers, which otherwise each
+    young-generation collection would walk again. A cached projection is a
+    :class:`~nibs_graph.graphdb.LazyGraph` that reads from its file only what the query touches.
 
     Parameters
     ----------
@@ -105,8 +126,6 @@ def load_graph(
     >>> load_graph(tiny, use_cache=False).nodes["HGNC:1033"]["label"]
     'BDNF'
     """
-    from .scale import gc_paused
-
     layers = tuple(layers)
     if graph_file is not None:
         from .projection import project
@@ -114,26 +133,20 @@ def load_graph(
         path = Path(graph_file)
         key = file_digest(str(path.resolve()), path.read_bytes() if path.is_file() else b"")
         return cached("graphfile", key, lambda: project(load_rdf(graph_file=path)), enabled=use_cache)
-    from .validate import data_version
-
     folder = Path(data) if data else default_data_dir()
-    if folder.is_dir():  # releases.csv is outside the data version but names the release the graph records
-        releases = folder / "releases.csv"
-        named = releases.read_bytes() if releases.is_file() else b""
-        key = file_digest(str(folder.resolve()), data_version(folder, layers), named, *layers)
-    else:
-        key = "none"
-    with gc_paused():  # a large projection is millions of acyclic objects: collections would free nothing
-        graph: GraphData = cached("data", key, lambda: _compile(folder, layers), enabled=use_cache)
-    gc.collect()  # one full pass moves them to the oldest generation, where later collections rarely look
-    return graph
+    key = data_key(folder, layers) if folder.is_dir() else "none"
+    return cached("data", key, lambda: _compile(folder, layers), enabled=use_cache)
 
 
 def _compile(folder: Path, layers: tuple[str, ...]) -> GraphData:
     """Validate and project a folder (imported only when the cache has no entry for it)."""
+    from .scale import gc_paused
     from .scale.project import project_data
 
-    return project_data(folder, layers)
+    with gc_paused():  # a large projection is millions of acyclic objects: collections would free nothing
+        graph = project_data(folder, layers)
+    gc.collect()  # one full pass moves them to the oldest generation, where later collections rarely look
+    return graph
 
 
 def load_networkx(data: Path | str | None = None, **kwargs: object) -> nx.MultiDiGraph:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "CacheError",
     "DataValidationError",
     "ExportError",
     "GraphFileError",
@@ -105,3 +106,8 @@ class ExportError(NibsGraphError):
 
 class StoreError(NibsGraphError):
     """A store (Oxigraph folder, remote endpoint) could not be opened or answered with an error."""
+
+
+class CacheError(NibsGraphError):
+    """A cache entry that checked out when opened turned out unreadable while a query read it (changed or damaged
+    on disk meanwhile)."""

@@ -21,27 +21,29 @@ from typing import Any
 
 from .errors import UnknownNameError
 
-__all__ = ["name_index", "resolve"]
+__all__ = ["build_name_index", "name_index", "resolve"]
 
 _TYPE_PRIORITY = {"technique": 0, "protocol": 2}
 _LAST: list[Any] = [None, {}]  # the last graph indexed and its index
 _SQUASH = re.compile(r"[\s\-_/.,()]+")
 
 
-def _keys(name: str) -> set[str]:
+def _keys(name: str) -> tuple[str, ...]:
+    """The exact lower-cased name, then the name without spaces and punctuation (when different)."""
     folded = name.strip().casefold()
-    return {folded, _SQUASH.sub("", folded)}
+    return tuple(dict.fromkeys((folded, _SQUASH.sub("", folded))))
 
 
-def name_index(G: Any) -> dict[str, str]:
-    """Map every lower-cased name (label, synonym, CURIE, local id) to a node id.
+def build_name_index(nodes: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, str]:
+    """Map every lower-cased name (label, synonym, CURIE, local id) of ``(node, attributes)`` pairs to a node id.
 
     Where two nodes share a name, techniques win over entities and entities over protocols.
+
+    >>> build_name_index([("nibs:iTBS", {"type": "technique", "label": "iTBS"})])["itbs"]
+    'nibs:iTBS'
     """
-    if _LAST[0] is G:
-        return _LAST[1]
-    candidates: dict[str, tuple[int, str]] = {}
-    for node, attrs in sorted(G.nodes.items()):
+    candidates: dict[str, tuple[tuple[int, int], str]] = {}
+    for node, attrs in sorted(nodes):
         priority = _TYPE_PRIORITY.get(attrs.get("type", ""), 1)
         names = [node, node.split(":", 1)[-1].rsplit("/", 1)[-1], attrs.get("label", ""), *attrs.get("synonyms", ())]
         for rank, name in enumerate(names):
@@ -50,11 +52,24 @@ def name_index(G: Any) -> dict[str, str]:
             for key in _keys(str(name)):
                 score = (priority, min(rank, 2))
                 current = candidates.get(key)
-                if current is None or score < current[0]:  # type: ignore[operator]
-                    candidates[key] = (score, node)  # type: ignore[assignment]
-    index = {key: node for key, (_, node) in candidates.items()}
+                if current is None or score < current[0]:
+                    candidates[key] = (score, node)
+    return {key: node for key, (_, node) in candidates.items()}
+
+
+def name_index(G: Any) -> dict[str, str]:
+    """:func:`build_name_index` of a graph's nodes (kept for the last graph asked)."""
+    if _LAST[0] is G:
+        return _LAST[1]
+    index = build_name_index(G.nodes.items())
     _LAST[:] = [G, index]
     return index
+
+
+def _lookup(G: Any, key: str) -> str | None:
+    """The node ``key`` names: from the graph's own name section when it has one (a cached graph), else the index."""
+    lookup = getattr(G, "lookup_name", None)
+    return lookup(key) if lookup is not None else name_index(G).get(key)
 
 
 def resolve(G: Any, name: str, *, types: Iterable[str] | None = None) -> str:
@@ -65,10 +80,9 @@ def resolve(G: Any, name: str, *, types: Iterable[str] | None = None) -> str:
     UnknownNameError
         With up to five suggestions from the graph's names.
     """
-    index = name_index(G)
     wanted = set(types) if types is not None else None
     for key in _keys(name):
-        node = index.get(key)
+        node = _lookup(G, key)
         if node is not None and (wanted is None or G.nodes[node].get("type") in wanted):
             return node
     choices: dict[str, str] = {}

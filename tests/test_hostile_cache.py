@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import pickle
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -15,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from nibs_graph import __version__
+from nibs_graph import __version__, cache
+from nibs_graph.cache import _NAME_RE
 from nibs_graph.cli import app
-from nibs_graph.graphcodec import decode_graph, encode_graph
 
-from .conftest import SHIPPED, TINY
+from .conftest import TINY
 
 T = ["--data", str(TINY)]
 
@@ -82,37 +83,49 @@ def test_canary_in_the_shipped_data_cache_never_runs(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
-def _forge(entry: Path, payload: bytes, **header: Any) -> None:
-    """Write a well-formed entry around ``payload`` (valid checksum), with header fields overridden."""
-    name = entry.name.removesuffix(".nibs-cache")
-    kind, key = name.rsplit("-", 1)
-    fields = {
-        "format": 4,
-        "kind": kind,
-        "key": key,
-        "version": __version__,
-        "length": len(payload),
-        "sha256": hashlib.sha256(payload).hexdigest(),
-        **header,
-    }
-    entry.write_bytes(b"nibs-graph cache\n" + json.dumps(fields).encode() + b"\n" + payload)
+def _forge(entry: Path, *statements: str) -> Path:
+    """Change a copy of the entry with SQL, then plant it under the name its digest gives (as a forger would)."""
+    work = entry.with_name("work.sqlite")
+    work.write_bytes(entry.read_bytes())
+    conn = sqlite3.connect(work)
+    for statement in statements:
+        conn.execute(statement)
+    conn.commit()
+    conn.close()
+    digest = hashlib.sha256(work.read_bytes()).hexdigest()[:32]
+    planted = entry.with_name(entry.name.removesuffix(".nibs-cache").rsplit("-", 1)[0] + f"-{digest}.nibs-cache")
+    assert _NAME_RE.match(planted.name)
+    entry.unlink()
+    work.rename(planted)
+    return planted
 
 
-@pytest.mark.parametrize(
-    "damage",
-    [
-        "empty",
-        "garbage",
-        "truncated",
-        "checksum",
-        "wrong-object",
-        "wrong-shape",
-        "other-key",
-        "old-format",
-        "huge-header",
-        "deep-json",
-    ],
-)
+def _rewritten(entry: Path, data: bytes) -> None:
+    entry.write_bytes(data)
+
+
+_DAMAGE = {
+    "empty": lambda e, good: _rewritten(e, b""),
+    "garbage": lambda e, good: _rewritten(e, os.urandom(5000)),
+    "truncated": lambda e, good: _rewritten(e, good[: len(good) // 2]),
+    "extended": lambda e, good: _rewritten(e, good + b"\0" * 8192),
+    "checksum": lambda e, good: _rewritten(e, good[:-20000] + b"x" * 10 + good[-19990:]),
+    "trigger": lambda e, good: _forge(
+        e, "CREATE TRIGGER t AFTER INSERT ON meta BEGIN DELETE FROM nodes; END", "UPDATE meta SET value = value"
+    ),
+    "view": lambda e, good: _forge(e, "CREATE VIEW names2 AS SELECT * FROM names"),
+    "extra-table": lambda e, good: _forge(e, "CREATE TABLE extra (x)"),
+    "dropped-index": lambda e, good: _forge(e, "DROP INDEX edges_u"),
+    "other-key": lambda e, good: _forge(e, "UPDATE meta SET value = '\"" + "f" * 24 + "\"' WHERE name = 'key'"),
+    "old-format": lambda e, good: _forge(e, "UPDATE meta SET value = '4' WHERE name = 'format'"),
+    "other-code": lambda e, good: _forge(e, "UPDATE meta SET value = '\"0\"' WHERE name = 'code'"),
+    "foreign-sqlite": lambda e, good: _forge(
+        e, *[f"DROP TABLE {t}" for t in ("meta", "shapes", "nodes", "edges", "findings", "names")], "CREATE TABLE x (y)"
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(_DAMAGE))
 def test_corrupt_or_foreign_entry_is_rebuilt(
     runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
 ) -> None:  # type: ignore[no-untyped-def]
@@ -120,30 +133,54 @@ def test_corrupt_or_foreign_entry_is_rebuilt(
     expected = _answer(runner)
     entry = _only_entry(folder)
     good = entry.read_bytes()
-    if damage == "empty":
-        entry.write_bytes(b"")
-    elif damage == "garbage":
-        entry.write_bytes(os.urandom(5000))
-    elif damage == "truncated":
-        entry.write_bytes(good[: len(good) // 2])
-    elif damage == "checksum":
-        entry.write_bytes(good[:-10] + b"0123456789")
-    elif damage == "wrong-object":
-        _forge(entry, b"42")
-    elif damage == "wrong-shape":
-        doc = json.loads(good.split(b"\n", 2)[2])
-        doc["edges"]["order"] = doc["edges"]["order"][:-3]
-        _forge(entry, json.dumps(doc).encode())
-    elif damage == "other-key":
-        _forge(entry, good.split(b"\n", 2)[2], key="f" * 24)
-    elif damage == "old-format":
-        _forge(entry, good.split(b"\n", 2)[2], format=3)
-    elif damage == "huge-header":
-        entry.write_bytes(b"nibs-graph cache\n" + b"{" * 100_000)
-    elif damage == "deep-json":
-        _forge(entry, b"[" * 100_000 + b"]" * 100_000)
+    _DAMAGE[damage](entry, good)
+    with pytest.MonkeyPatch.context() as patch:  # the damaged entry is found and refused, not just missed
+        refused: list[str] = []
+        original = cache._open
+
+        def spy(path: Path, *args: Any) -> Any:
+            try:
+                return original(path, *args)
+            except cache._Miss as exc:
+                refused.append(str(exc))
+                raise
+
+        patch.setattr(cache, "_open", spy)
+        assert _answer(runner) == expected
+    assert refused
+    assert entry.read_bytes() == good  # rebuilt under its own name (the build is deterministic)
+
+
+@pytest.mark.parametrize("row", ["malformed", "missing-record"])
+def test_rows_that_do_not_decode_are_an_error_then_a_rebuild(
+    runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, row: str
+) -> None:  # type: ignore[no-untyped-def]
+    """An entry that passes every check on open but holds a bad row (forged with a matching digest): the query
+    stops with exit 2 and a message, the entry is removed, and the next run rebuilds it."""
+    folder = _cache(monkeypatch, tmp_path)
+    expected = _answer(runner)
+    entry = _only_entry(folder)
+    if row == "malformed":
+        _forge(entry, "UPDATE nodes SET attrs = '[[[' WHERE name = 'HGNC:3942'")
+    else:
+        _forge(entry, "DELETE FROM findings")
+    result = runner.invoke(app, ["path", "iTBS", "mTOR", *T, "-f", "json"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "cache entry" in result.output and "removed" in result.output
     assert _answer(runner) == expected
-    assert entry.read_bytes() == good
+
+
+def test_lazy_graph_never_runs_sql_from_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A view or trigger in a planted entry is refused before any query reads the file."""
+    from nibs_graph.api import load_graph
+    from nibs_graph.graphdb import GraphDBError, open_graph
+
+    folder = _cache(monkeypatch, tmp_path)
+    load_graph(TINY)
+    entry = _only_entry(folder)
+    planted = _forge(entry, "CREATE VIEW v AS SELECT load_extension('x')")
+    with pytest.raises(GraphDBError, match="another schema"):
+        open_graph(planted, {})
 
 
 @pytest.mark.timeout(60)
@@ -168,9 +205,9 @@ def test_failed_write_leaves_no_temp_file(runner, tmp_path: Path, monkeypatch: p
     def full_disk(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("nibs_graph.export.atomic.os.fsync", full_disk)
+    monkeypatch.setattr("nibs_graph.cache.os.fsync", full_disk)
     _answer(runner)
-    assert list(folder.iterdir()) == []
+    assert [p.name for p in folder.iterdir()] == [cache.INDEX]  # no entry, no temporary file
 
 
 def test_stale_temp_file_removed_by_next_write(runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
@@ -210,42 +247,7 @@ def test_cache_info_and_clear(runner, tmp_path: Path, monkeypatch: pytest.Monkey
     (entry,) = folder.glob("*.nibs-cache")
     entry.write_bytes(b"junk")
     table = runner.invoke(app, ["cache", "info"])
-    assert "no magic line" in table.stdout
+    assert "not an SQLite file" in table.stdout
     cleared = runner.invoke(app, ["cache", "clear"])
-    assert cleared.exit_code == 0 and "removed 1 file(s)" in cleared.stdout
+    assert cleared.exit_code == 0 and "removed 2 file(s)" in cleared.stdout  # the entry and the index
     assert [p.name for p in folder.iterdir()] == ["unrelated.txt"]
-
-
-def _ordered_equal(a: Any, b: Any) -> bool:
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return list(a) == list(b) and all(_ordered_equal(a[k], b[k]) for k in a)
-    if isinstance(a, tuple | list):
-        return len(a) == len(b) and all(_ordered_equal(x, y) for x, y in zip(a, b, strict=True))
-    return bool(a == b)
-
-
-@pytest.mark.parametrize("data", [TINY, SHIPPED])
-def test_codec_round_trip_keeps_everything(data: Path) -> None:
-    from nibs_graph.api import load_graph
-
-    G = load_graph(data, use_cache=False)
-    H = decode_graph(encode_graph(G))
-    for name in ("graph", "nodes", "succ", "pred"):
-        assert _ordered_equal(getattr(G, name), getattr(H, name)), name
-    for u, nbrs in H.succ.items():
-        for v, keyed in nbrs.items():
-            for key, attrs in keyed.items():
-                assert H.pred[v][u][key] is attrs
-
-
-def test_codec_refuses_what_it_cannot_write() -> None:
-    from nibs_graph.projection import GraphData
-
-    G = GraphData()
-    G.add_node("x", when={1, 2})
-    with pytest.raises(TypeError):
-        encode_graph(G)
-    with pytest.raises(ValueError):
-        decode_graph(b'{"codec": 0}')

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 REVIEW_CITATION = "Sveva et al., 2025 (review)"
@@ -13,6 +13,25 @@ def node_summary(G: Any, node: str) -> dict[str, Any]:
     """``{"id", "label", "type"}`` of a node."""
     attrs = G.nodes[node]
     return {"id": node, "label": attrs.get("label", node), "type": attrs.get("type", "")}
+
+
+def signalling_edges(G: Any) -> Iterator[tuple[str, str, Any, Any]]:
+    """``(u, v, layer, relation)`` of every edge with a ``layer`` (signalling links and family membership), in
+    ``succ`` order: a cached graph reads them from their own columns, any other graph is scanned.
+
+    >>> from nibs_graph.api import load_graph
+    >>> next(signalling_edges(load_graph()))[3] in {"activates", "inhibits", "has_member", "binds"}
+    True
+    """
+    section = getattr(G, "signalling_edges", None)
+    if section is not None:
+        yield from section()
+        return
+    for u, nbrs in G.succ.items():
+        for v, keys in nbrs.items():
+            for data in keys.values():
+                if "layer" in data:
+                    yield u, v, data["layer"], data.get("relation")
 
 
 def technique_nodes_under(G: Any, node: str) -> list[str]:

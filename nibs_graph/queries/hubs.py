@@ -26,14 +26,14 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from operator import itemgetter
 from typing import Any
 
 from .. import vocab
 from ..errors import QueryError
-from ._common import technique_lineage_labels
+from ._common import signalling_edges, technique_lineage_labels
 from .filters import NO_FILTER, EvidenceFilter
 
 __all__ = [
@@ -123,9 +123,7 @@ def signalling_centrality(
 
 
 def _signalling_edges(G: Any) -> set[tuple[str, str]]:
-    return {
-        (u, v) for u, nbrs in G.succ.items() for v, keys in nbrs.items() for data in keys.values() if "layer" in data
-    }
+    return {(u, v) for u, v, _, _ in signalling_edges(G)}
 
 
 def _centrality(edges: set[tuple[str, str]], sample: int | None, seed: int) -> tuple[dict[str, int], dict[str, float]]:
@@ -303,6 +301,26 @@ def exact_null(links: Sequence[tuple[str, str]]) -> dict[str, NullResult]:
     return out
 
 
+def _technique_evidence(
+    G: Any, node: str, accept: Callable[[dict[str, Any]], bool] | None
+) -> Iterator[tuple[str, str, list[str], list[str]]]:
+    """``(target, direction, finding ids, study ids)`` of each effect edge out of a technique node, for the
+    evidence records passing ``accept``. Without ``accept``, a cached graph reads the ids from their own table
+    instead of decoding every record."""
+    section = getattr(G, "effect_ids", None)
+    if accept is None and section is not None:
+        for target, direction, ids in section(node):
+            if direction in vocab.DIRECTION_SIGNS:
+                yield target, direction, [f for f, _ in ids], [s for _, s in ids]
+        return
+    for target, keys in G.succ[node].items():
+        for direction, data in keys.items():
+            if direction not in vocab.DIRECTION_SIGNS:
+                continue
+            evidence = data["evidence"] if accept is None else [r for r in data["evidence"] if accept(r)]
+            yield target, direction, list(map(_FINDING_ID, evidence)), list(map(_STUDY_ID, evidence))
+
+
 def hubs(
     G: Any,
     *,
@@ -348,34 +366,28 @@ def hubs(
     for node, attrs in G.nodes.items():
         if attrs.get("type") != "technique":
             continue
-        for target, keys in G.succ[node].items():
-            for direction, data in keys.items():
-                if direction not in vocab.DIRECTION_SIGNS:
-                    continue
-                entry = reach.setdefault(
-                    target,
-                    {
-                        "techniques": set(),
-                        "studies": set(),
-                        "findings": set(),
-                        "unchanged": set(),
-                        "measured": set(),
-                        "dirs": {},
-                    },
-                )
-                evidence = data["evidence"]
-                if accept is not None:
-                    evidence = [r for r in evidence if accept(r)]
-                if not evidence:
-                    continue
-                entry["measured"].update(map(_STUDY_ID, evidence))
-                entry["dirs"][direction] = entry["dirs"].get(direction, 0) + len(evidence)
-                if direction == "unchanged":
-                    entry["unchanged"].update(map(_FINDING_ID, evidence))
-                    continue
-                entry["techniques"].add(attrs["label"])
-                entry["studies"].update(map(_STUDY_ID, evidence))
-                entry["findings"].update(map(_FINDING_ID, evidence))
+        for target, direction, findings, studies in _technique_evidence(G, node, accept):
+            entry = reach.setdefault(
+                target,
+                {
+                    "techniques": set(),
+                    "studies": set(),
+                    "findings": set(),
+                    "unchanged": set(),
+                    "measured": set(),
+                    "dirs": {},
+                },
+            )
+            if not findings:
+                continue
+            entry["measured"].update(studies)
+            entry["dirs"][direction] = entry["dirs"].get(direction, 0) + len(findings)
+            if direction == "unchanged":
+                entry["unchanged"].update(findings)
+                continue
+            entry["techniques"].add(attrs["label"])
+            entry["studies"].update(studies)
+            entry["findings"].update(findings)
     edges = _signalling_edges(G)
     sample: int | None
     if betweenness_sample == "auto":

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
 from ..errors import QueryError
 from ..resolve import resolve
-from ._common import evidence_item, node_summary, study_citations, technique_nodes_under
+from ._common import evidence_item, node_summary, signalling_edges, study_citations, technique_nodes_under
 from .filters import NO_FILTER, EvidenceFilter
 from .support import needs_support, supporting_studies
 
@@ -69,10 +69,15 @@ class Hop(EvidenceStep):
     support: tuple[str, ...] = ()
     #: A signalling hop without the support the filter asks for, kept because of ``allow_assumed``.
     assumed: bool = False
+    #: An effect hop of a cached graph whose ``evidence`` is not read yet: its distinct studies (see
+    #: :func:`_resolved`, which reads the evidence of the hops of the paths shown).
+    pending_studies: frozenset[str] | None = None
 
     @cached_property
     def studies(self) -> frozenset[str]:
         """Distinct studies behind the hop (empty for a signalling link); computed once per hop."""
+        if self.pending_studies is not None:
+            return self.pending_studies
         return frozenset(e["study_id"] for e in self.evidence if e.get("study_id"))
 
 
@@ -150,10 +155,22 @@ class PathResult:
 def _effect_hops(G: Any, node: str, flt: EvidenceFilter, keep: Callable[[str], bool] | None = None) -> list[Hop]:
     """The observed-effect hops out of ``node``; ``keep`` skips targets that cannot lead to the destination."""
     hops = []
-    for target, keys in G.succ[node].items():
+    succ = G.succ[node]
+    # a cached graph tells each edge's studies without reading its evidence, which is read for the paths shown
+    brief = getattr(succ, "evidence_brief", None) if not flt.filters_records and flt.min_studies <= 1 else None
+    for target in succ:  # the targets first: a cached graph reads the edges kept only
         if keep is not None and not keep(target):
             continue
+        keys = None
         for key in _CHANGE:
+            known = brief(target, key) if brief is not None else None
+            if known is not None:
+                sign, count, studies = known
+                if count:
+                    hops.append(Hop(node, target, key, sign, (), pending_studies=studies))
+                continue
+            if keys is None:
+                keys = succ[target]
             data = keys.get(key)
             if data is None:
                 continue
@@ -192,8 +209,8 @@ class _HopIndex:
 
     #: node -> [(node that can hop to it, the layers of those hops)]: its signalling sources and its members
     into: dict[str, list[tuple[str, frozenset[str]]]]
-    #: member -> [(family, edge data of family -> member)]
-    families: dict[str, list[tuple[str, Any]]]
+    #: member -> [family]
+    families: dict[str, list[str]]
 
 
 _HOP_INDEX: list[Any] = [None, None]  # the last graph indexed and its index
@@ -202,20 +219,17 @@ _HOP_INDEX: list[Any] = [None, None]  # the last graph indexed and its index
 def _hop_index(G: Any) -> _HopIndex:
     if _HOP_INDEX[0] is G:
         return _HOP_INDEX[1]
+    layered: dict[tuple[str, str], list[tuple[Any, Any]]] = {}
+    for u, v, layer, relation in signalling_edges(G):
+        layered.setdefault((u, v), []).append((layer, relation))
     into: dict[str, list[tuple[str, frozenset[str]]]] = {}
-    families: dict[str, list[tuple[str, Any]]] = {}
-    for u, nbrs in G.succ.items():
-        for v, keys in nbrs.items():
-            layers = frozenset(data["layer"] for data in keys.values() if "layer" in data)
-            if not layers:
-                continue
-            into.setdefault(v, []).append((u, layers))
-            members = frozenset(
-                data["layer"] for data in keys.values() if data.get("relation") == "has_member" and "layer" in data
-            )
-            if members:  # v is a member of the family u, and reaches it
-                into.setdefault(u, []).append((v, members))
-                families.setdefault(v, []).append((u, keys))
+    families: dict[str, list[str]] = {}
+    for (u, v), edges in layered.items():
+        into.setdefault(v, []).append((u, frozenset(layer for layer, _ in edges)))
+        members = frozenset(layer for layer, relation in edges if relation == "has_member")
+        if members:  # v is a member of the family u, and reaches it
+            into.setdefault(u, []).append((v, members))
+            families.setdefault(v, []).append(u)
     index = _HopIndex(into, families)
     _HOP_INDEX[:] = [G, index]
     return index
@@ -248,18 +262,19 @@ def _signalling_hops(
     """The signalling hops out of ``node`` (links, and member to family); ``keep`` skips hopeless targets."""
     grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
     signs: dict[tuple[str, str], int | None] = {}
-    for target, keys in G.succ[node].items():
+    succ = G.succ[node]
+    for target in succ:
         if keep is not None and not keep(target):
             continue
-        for data in keys.values():
+        for data in succ[target].values():
             if "layer" not in data or (layers is not None and data["layer"] not in layers):
                 continue
             grouped.setdefault((target, data["relation"]), []).extend(data["evidence"])
             signs[(target, data["relation"])] = data["sign"]
-    for member_of, keys in _hop_index(G).families.get(node, ()):  # a member reaches its family
+    for member_of in _hop_index(G).families.get(node, ()):  # a member reaches its family
         if keep is not None and not keep(member_of):
             continue
-        for data in keys.values():
+        for data in G.succ[member_of][node].values():
             if data.get("relation") == "has_member" and (layers is None or data["layer"] in layers):
                 grouped.setdefault((member_of, "member_of"), []).extend(data["evidence"])
                 signs[(member_of, "member_of")] = 1
@@ -343,8 +358,6 @@ def paths(
     """
     flt = evidence_filter or NO_FILTER
     if species is not None or setting is not None or min_studies is not None:
-        from dataclasses import replace
-
         flt = replace(
             flt,
             species=species if species is not None else flt.species,
@@ -457,7 +470,8 @@ def _blocked_hops(G: Any, unfiltered: list[list[Hop]], flt: EvidenceFilter) -> l
     position: dict[tuple[str, str, str], int] = {}
     why: dict[tuple[str, str, str], str] = {}
     where = flt.where()
-    for hops in unfiltered:
+    for pending in unfiltered:
+        hops = [_resolved(G, hop) for hop in pending]
         for i, hop in enumerate(hops):
             key = (hop.source, hop.target, hop.relation)
             if key in why:
@@ -506,6 +520,13 @@ def _blocked_hops(G: Any, unfiltered: list[list[Hop]], flt: EvidenceFilter) -> l
     ]
 
 
+def _resolved(G: Any, hop: Hop) -> Hop:
+    """``hop`` with its evidence read (a pending effect hop of a cached graph), else ``hop`` itself."""
+    if hop.pending_studies is None:
+        return hop
+    return replace(hop, evidence=tuple(G.succ[hop.source][hop.target][hop.relation]["evidence"]), pending_studies=None)
+
+
 def _make_path(
     G: Any,
     start: str,
@@ -513,6 +534,7 @@ def _make_path(
     flt: EvidenceFilter = NO_FILTER,
     observed_cache: dict[str, list[str]] | None = None,
 ) -> Path:
+    hops = [_resolved(G, hop) for hop in hops]
     sign: int | None = 1
     for hop in hops:
         sign = None if sign is None or hop.sign is None or hop.sign == 0 else sign * hop.sign
