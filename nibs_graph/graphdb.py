@@ -575,10 +575,24 @@ class _Adjacencies(_Lazy):
         return _Adjacency(self._reader, rows[0][0], self._out)
 
     def _fetch_all(self) -> None:
+        """Every node's adjacency, its rows read in one pass (not one query per node)."""
         self._graph._load_all_edges()
+        columns = (
+            "SELECT e.u, e.v, n.name, e.id, e.key, e.shape, e.attrs, e.refs, e.ref_studies FROM edges e JOIN nodes n "
+        )
+        if self._out:
+            sql, owner = columns + "ON n.id = e.v ORDER BY e.u, e.id", 0
+        else:
+            sql, owner = columns + "ON n.id = e.u ORDER BY e.v, e.pred_pos, e.id", 1
+        grouped: dict[int, dict[str, list[tuple[Any, ...]]]] = {}
+        for row in self._reader.query(sql):
+            grouped.setdefault(row[owner], {}).setdefault(row[2], []).append(row[3:])
         for i, name in enumerate(self._all_names()):
-            if name not in self._memo:
-                self._memo[name] = _Adjacency(self._reader, i, self._out)
+            adjacency = self._memo.get(name)
+            if adjacency is None:
+                adjacency = self._memo[name] = _Adjacency(self._reader, i, self._out)
+            if adjacency._rows is None:
+                adjacency._rows = grouped.get(i, {})
 
 
 class LazyGraph:

@@ -15,6 +15,7 @@ from nibs_graph.graphdb import LazyGraph, open_graph, write_graph
 from nibs_graph.projection import GraphData
 from nibs_graph.queries import hubs, paths
 from nibs_graph.queries._common import signalling_edges
+from nibs_graph.queries.filters import EvidenceFilter
 from nibs_graph.resolve import name_index
 
 from .conftest import SHIPPED, TINY
@@ -104,17 +105,19 @@ def test_sections_equal_the_scans_they_replace(pair: tuple[GraphData, Any]) -> N
 
 def test_queries_answer_the_same(pair: tuple[GraphData, Any]) -> None:
     G, opened = pair
-    expected = [h.to_dict() for h in hubs(G)]
-    assert [h.to_dict() for h in hubs(opened())] == expected
+    for flt in (None, EvidenceFilter(species="rat"), EvidenceFilter(strict=True)):
+        expected = [h.to_dict() for h in hubs(G, evidence_filter=flt)]
+        assert [h.to_dict() for h in hubs(opened(), evidence_filter=flt)] == expected
     H = opened()
     for source, target in (("iTBS", "mTOR"), ("iTBS", "BDNF"), ("TBS", "ERK1/2"), ("rTMS", "CREB")):
-        try:
-            want = paths(G, source, target).to_dict(G)
-        except Exception as exc:  # an unknown name in this base: the cached graph must say the same
-            with pytest.raises(type(exc)):
-                paths(H, source, target)
-            continue
-        assert paths(H, source, target).to_dict(H) == want
+        for flt in (None, EvidenceFilter(species="human"), EvidenceFilter(min_studies=2, allow_assumed=True)):
+            try:
+                want = paths(G, source, target, evidence_filter=flt).to_dict(G)
+            except Exception as exc:  # an unknown name in this base: the cached graph must say the same
+                with pytest.raises(type(exc)):
+                    paths(H, source, target, evidence_filter=flt)
+                continue
+            assert paths(H, source, target, evidence_filter=flt).to_dict(H) == want
 
 
 def test_refuses_what_it_cannot_write(tmp_path: Path) -> None:
