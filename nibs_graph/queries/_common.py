@@ -40,7 +40,10 @@ def technique_nodes_under(G: Any, node: str) -> list[str]:
     stack = [node]
     while stack:
         current = stack.pop()
-        for child, keys in G.pred.get(current, {}).items():
+        pred = G.pred.get(current, {})
+        edge_keys = getattr(pred, "edge_keys", None)  # a cached graph lists the keys without reading the edges
+        for child in pred:
+            keys = edge_keys(child) if edge_keys is not None else pred[child]
             if "subclass_of" in keys and child not in found:
                 found.append(child)
                 stack.append(child)
