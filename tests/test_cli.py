@@ -234,3 +234,85 @@ def test_changed_data_is_never_answered_from_a_stale_cache(runner, tmp_path, mon
     findings.write_text(findings.read_text().replace("cTBS,HGNC:1033,BDNF,decreased", "cTBS,HGNC:1033,BDNF,increased"))
     after = json.loads(runner.invoke(app, ["hubs", "--data", str(data), "-f", "json"]).stdout)
     assert after["hubs"][0]["directions"] == {"increased": 3}
+
+
+# ------------------------------------------------------------------------------ the lazily built app (cli/root.py)
+
+
+def _eager_app():  # type: ignore[no-untyped-def]
+    """The app as it was before commands were built lazily: every module registered, every command built."""
+    import importlib
+
+    import typer
+
+    from nibs_graph.cli import root
+
+    eager = typer.Typer(
+        name="nibs-graph", help=app.info.help, no_args_is_help=True, add_completion=False, rich_markup_mode=None
+    )
+    eager.callback()(root._root)
+    for module in dict.fromkeys(entry.module for entry in root.COMMANDS.values()):
+        importlib.import_module(f"nibs_graph.cli.{module}").register(eager)
+    return eager
+
+
+def test_the_command_table_is_the_commands_the_modules_register() -> None:
+    """COMMANDS (name → module, help) names every command each module registers, with the help it has."""
+    import click
+    import typer.main
+
+    from nibs_graph.cli.root import COMMANDS
+
+    eager = typer.main.get_command(_eager_app())
+    assert isinstance(eager, click.Group)
+    ctx = click.Context(eager)
+    assert eager.list_commands(ctx) == list(COMMANDS)
+    for name, entry in COMMANDS.items():
+        built = eager.get_command(ctx, name)
+        assert built is not None and built.help is not None
+        assert built.help.split("\n\n")[0].split() == entry.help.split(), name
+        for limit in (20, 45, 80, 200):
+            assert click.Command(name, help=entry.help).get_short_help_str(limit) == built.get_short_help_str(limit)
+
+
+@pytest.mark.parametrize("columns", ["40", "80", "200"])
+@pytest.mark.parametrize(
+    "args", [["--help"], [], ["export", "--help"], ["figure", "dose", "--help"], ["path", "--help"], ["pth"]]
+)
+def test_lazy_app_says_what_the_eager_app_says(runner, args: list[str], columns: str) -> None:  # type: ignore[no-untyped-def]
+    """Help, usage and a misspelt command's suggestion are the same as when every command was built."""
+    env = {"COLUMNS": columns}
+    lazy = runner.invoke(app, args, prog_name="nibs-graph", env=env)
+    eager = runner.invoke(_eager_app(), args, prog_name="nibs-graph", env=env)
+    assert (lazy.exit_code, lazy.stdout, lazy.stderr) == (eager.exit_code, eager.stdout, eager.stderr)
+    assert "Usage: nibs-graph" in lazy.stdout + lazy.stderr
+
+
+_MODULES_OF = """
+import sys
+sys.argv = ["nibs-graph", *sys.argv[1:]]
+from nibs_graph.cli import main
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+print(sorted(m for m in sys.modules if m.startswith("nibs_graph.cli.")), code, file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "modules"),
+    [
+        (["path", "iTBS", "mTOR", *T], ["nibs_graph.cli.common", "nibs_graph.cli.query", "nibs_graph.cli.root"]),
+        (["--help"], ["nibs_graph.cli.root"]),
+        (["figure", "--help"], ["nibs_graph.cli.common", "nibs_graph.cli.figure", "nibs_graph.cli.root"]),
+    ],
+)
+def test_a_command_imports_only_its_module(args: list[str], modules: list[str]) -> None:
+    """`nibs-graph path` neither imports nor builds serve, sparql, export, figure or cache; --help builds nothing."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _MODULES_OF, *args], capture_output=True, text=True, timeout=120)
+    *_, last = done.stderr.strip().splitlines()
+    assert last == f"{modules} 0", done.stderr

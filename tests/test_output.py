@@ -44,13 +44,18 @@ def _run(args: list[str], columns: str | None = None) -> subprocess.CompletedPro
 
 
 def _commands() -> list[str]:
+    import click
     import typer.main
 
     group = typer.main.get_command(app)
+    assert isinstance(group, click.Group)
+    ctx = click.Context(group)
     names = []
-    for name, command in group.commands.items():  # type: ignore[attr-defined]
-        sub = getattr(command, "commands", None)
+    for name in group.list_commands(ctx):  # each command built as a call would build it
+        command = group.get_command(ctx, name)
+        sub = command.list_commands(ctx) if isinstance(command, click.Group) else None
         names.extend([f"{name} {s}" for s in sub] if sub else [name])
+    assert len(names) > 20
     return names
 
 

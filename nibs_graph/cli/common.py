@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -22,21 +23,28 @@ from ..errors import NibsGraphError, NoResultError
 
 __all__ = [
     "EVIDENCE_OPTIONS",
+    "GRAPH_OPTIONS",
+    "LOCAL_OPTIONS",
+    "OPTION_GROUPS",
     "DataOption",
     "EndpointOption",
     "FormatOption",
     "GraphOption",
+    "GraphSource",
     "LayerOption",
+    "OutArgument",
     "OutputFormat",
     "StoreOption",
+    "check_out",
     "emit_json",
     "evidence_filter_from_options",
     "fail",
     "graph_from_options",
     "library_errors",
     "missing_extra",
+    "say_written",
     "show",
-    "with_evidence_filter",
+    "with_options",
 ]
 
 
@@ -83,6 +91,9 @@ LayerOption = Annotated[
     typer.Option("--layer", help="Add an optional signalling layer (signor: SIGNOR, CC BY-NC 4.0, non-commercial)."),
 ]
 
+OutArgument = Annotated[
+    Path, typer.Argument(help="The file to write (its folder must exist), or - for stdout.", show_default=False)
+]
 
 #: Top-level module → the extra of pyproject.toml that installs it (``pip install 'nibs-graph[EXTRA]'``).
 OPTIONAL_MODULES = {
@@ -152,6 +163,80 @@ def library_errors() -> Iterator[None]:
         raise typer.Exit(0) from None
 
 
+@dataclass(frozen=True)
+class GraphSource:
+    """Where a command's graph comes from: ``--data``, ``--graph``, ``--layer`` (and ``--store``, ``--endpoint``).
+
+    A command asks for one with a parameter ``graph_source`` (every option) or ``local_source`` (no ``--store``,
+    ``--endpoint``); :func:`with_options` gives the command the options and builds this from them.
+
+    >>> GraphSource(graph=Path("missing.ttl")).check()
+    Traceback (most recent call last):
+    ...
+    nibs_graph.errors.NibsGraphError: --graph missing.ttl: no such file
+    >>> GraphSource(data=Path("d"), endpoint="http://127.0.0.1:1/sparql").check()
+    Traceback (most recent call last):
+    ...
+    nibs_graph.errors.NibsGraphError: --data and --endpoint cannot be used together: choose one source of the graph
+    """
+
+    data: Path | None = None
+    graph: Path | None = None
+    layers: tuple[str, ...] = ()
+    store: str | None = None
+    endpoint: str | None = None
+
+    @classmethod
+    def from_options(
+        cls,
+        data: Path | None = None,
+        graph: Path | None = None,
+        layer: list[str] | None = None,
+        store: str | None = None,
+        endpoint: str | None = None,
+    ) -> GraphSource:
+        """The source named by the parsed options (``layer`` as repeated)."""
+        return cls(data, graph, tuple(layer or ()), store, endpoint)
+
+    def check(self, *, store_from_data: bool = False) -> None:
+        """Refuse two sources of the graph, or a ``--graph`` file that does not exist (:class:`NibsGraphError`).
+
+        With ``store_from_data`` (``sparql``, ``serve``), ``--data`` or ``--graph`` fill the ``--store``: only
+        ``--data`` with ``--graph`` and ``--endpoint`` with ``--store`` are refused.
+        """
+        given = {
+            "--data": self.data is not None,
+            "--graph": self.graph is not None,
+            "--endpoint": bool(self.endpoint),
+            "--store": bool(self.store) and self.store != "memory",
+        }
+        exclusive = (("--data", "--graph"), ("--endpoint", "--store")) if store_from_data else (tuple(given),)
+        for names in exclusive:
+            chosen = [name for name in names if given[name]]
+            if len(chosen) > 1:
+                raise NibsGraphError(f"{' and '.join(chosen)} cannot be used together: choose one source of the graph")
+        if self.graph is not None and not self.graph.is_file():
+            raise NibsGraphError(f"--graph {self.graph}: no such file")
+
+    def load(self, *, notes: bool = True) -> Any:
+        """Check the options and load the projection (:class:`~nibs_graph.projection.GraphData`).
+
+        With ``notes``, what the running command's ``--param`` leaves out is said on standard error.
+        """
+        from ..api import load_graph
+
+        self.check()
+        if self.endpoint or (self.store and self.store != "memory"):
+            from ..sparql.stores import load_projection
+
+            G = load_projection(self.endpoint or str(self.store))
+        else:
+            G = load_graph(self.data, graph_file=self.graph, layers=self.layers)
+        if notes:
+            _say_filter_notes(G)
+        return G
+
+
 def graph_from_options(
     data: Path | None,
     graph: Path | None,
@@ -165,27 +250,10 @@ def graph_from_options(
 
     With ``notes``, what the running command's ``--param`` leaves out is said on standard error.
     """
-    from ..api import load_graph
-
-    chosen = [name for name, value in (("--data", data), ("--graph", graph), ("--endpoint", endpoint)) if value]
-    if store and store != "memory":
-        chosen.append("--store")
-    if len(chosen) > 1:
-        raise NibsGraphError(f"{' and '.join(chosen)} cannot be used together: choose one source of the graph")
-    if graph is not None and not graph.is_file():
-        raise NibsGraphError(f"--graph {graph}: no such file")
-    if endpoint or (store and store != "memory"):
-        from ..sparql.stores import load_projection
-
-        G = load_projection(endpoint or str(store))
-    else:
-        G = load_graph(data, graph_file=graph, layers=tuple(layer or ()))
-    if notes:
-        _say_filter_notes(G)
-    return G
+    return GraphSource.from_options(data, graph, layer, store, endpoint).load(notes=notes)
 
 
-#: The evidence filter of the command running (set by :func:`with_evidence_filter`), for its notes.
+#: The evidence filter of the command running (set by :func:`with_options`), for its notes.
 _RUNNING_FILTER: ContextVar[Any] = ContextVar("nibs_graph_running_filter", default=None)
 
 
@@ -196,6 +264,19 @@ def _say_filter_notes(G: Any) -> None:
     if flt is not None and flt.params:
         for note in flt.notes(G):
             typer.echo(f"note: {note}", err=True)
+
+
+def check_out(out: Path) -> None:
+    """Refuse a device, FIFO, socket or folder as the file to write, before any work is done."""
+    from ..export.atomic import check_target
+
+    check_target(out)
+
+
+def say_written(out: Path | str) -> None:
+    """Say which file was written and its size (nothing when the content went to standard output, ``-``)."""
+    if str(out) != "-":
+        typer.echo(f"wrote {out} ({Path(out).stat().st_size:,} bytes)")
 
 
 def emit_json(payload: Any) -> None:
@@ -228,7 +309,7 @@ def _default(value: Any) -> Any:
 # ---------------------------------------------------------------------------------------------- the evidence filter
 
 #: The options every query command shares, in order: name → (annotation, default). They become one
-#: :class:`~nibs_graph.queries.filters.EvidenceFilter` (see :func:`with_evidence_filter`); a new filter option is
+#: :class:`~nibs_graph.queries.filters.EvidenceFilter` (see :func:`with_options`); a new filter option is
 #: added here once and appears on every query command.
 EVIDENCE_OPTIONS: dict[str, tuple[Any, Any]] = {
     "species": (
@@ -326,40 +407,72 @@ def evidence_filter_from_options(
     )
 
 
-def with_evidence_filter(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Give a command the shared evidence options and call it with one ``evidence_filter`` built from them.
+#: The options of a command's graph source (see :class:`GraphSource`): every one, and those of a local graph.
+GRAPH_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "data": (DataOption, None),
+    "graph": (GraphOption, None),
+    "layer": (LayerOption, None),
+    "store": (StoreOption, None),
+    "endpoint": (EndpointOption, None),
+}
+LOCAL_OPTIONS = {name: GRAPH_OPTIONS[name] for name in ("data", "graph", "layer")}
 
-    The command declares a keyword parameter ``evidence_filter``; the options of :data:`EVIDENCE_OPTIONS` are
-    added to its signature (before ``--data``), parsed by Typer, checked, and passed as one
-    :class:`~nibs_graph.queries.filters.EvidenceFilter`. A bad value (unknown flag, species, setting) is a usage
-    error (exit 2) naming what is allowed.
+#: A parameter of a command with one of these names stands for a group of options: name → (the options, what
+#: builds the parameter's value from them). See :func:`with_options`.
+OPTION_GROUPS: dict[str, tuple[dict[str, tuple[Any, Any]], Callable[..., Any]]] = {
+    "evidence_filter": (EVIDENCE_OPTIONS, evidence_filter_from_options),
+    "graph_source": (GRAPH_OPTIONS, GraphSource.from_options),
+    "local_source": (LOCAL_OPTIONS, GraphSource.from_options),
+}
+
+
+def with_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a command the option groups its parameters name, and call it with one value built from each group.
+
+    A keyword parameter ``evidence_filter`` becomes the shared evidence options (:data:`EVIDENCE_OPTIONS`),
+    passed as one :class:`~nibs_graph.queries.filters.EvidenceFilter`; ``graph_source`` becomes ``--data``,
+    ``--graph``, ``--layer``, ``--store``, ``--endpoint`` and ``local_source`` the first three, passed as one
+    :class:`GraphSource` (see :data:`OPTION_GROUPS`). The options take the parameter's place in the signature,
+    so in ``--help``; the parameters after them become keyword-only. A bad value (unknown flag, species,
+    setting) is a usage error (exit 2) naming what is allowed.
+
+    >>> def show_source(top: int = 1, *, local_source: GraphSource) -> None:
+    ...     print(top, local_source)
+    >>> command = with_options(show_source)
+    >>> list(inspect.signature(command).parameters)
+    ['top', 'data', 'graph', 'layer']
+    >>> command(2, data=None, graph=None, layer=["signor"])
+    2 GraphSource(data=None, graph=None, layers=('signor',), store=None, endpoint=None)
     """
-    signature = inspect.signature(command)
     namespace = getattr(command, "__globals__", {})
-    own = [
-        p.replace(annotation=eval(p.annotation, namespace)) if isinstance(p.annotation, str) else p
-        for p in signature.parameters.values()
-        if p.name != "evidence_filter"  # its annotation may name a type imported only for type checking
-    ]
-    added = [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
-        for name, (annotation, default) in EVIDENCE_OPTIONS.items()
-    ]
-    at = next((i for i, p in enumerate(own) if p.name == "data"), len(own))
-    parameters = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) if i >= at else p for i, p in enumerate(own)]
-    parameters[at:at] = added
+    parameters: list[inspect.Parameter] = []
+    groups: list[tuple[str, dict[str, tuple[Any, Any]], Callable[..., Any]]] = []
+    for p in inspect.signature(command).parameters.values():
+        group = OPTION_GROUPS.get(p.name)
+        if group is not None:  # its annotation may name a type imported only for type checking: not evaluated
+            options, build = group
+            groups.append((p.name, options, build))
+            parameters += [
+                inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+                for name, (annotation, default) in options.items()
+            ]
+            continue
+        annotation = eval(p.annotation, namespace) if isinstance(p.annotation, str) else p.annotation
+        kind = inspect.Parameter.KEYWORD_ONLY if groups else p.kind
+        parameters.append(p.replace(annotation=annotation, kind=kind))
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
-        options = {name: kwargs.pop(name) for name in EVIDENCE_OPTIONS if name in kwargs}
+        built = {}
         with library_errors():
-            flt = evidence_filter_from_options(**options)
-        token = _RUNNING_FILTER.set(flt)
+            for name, options, build in groups:
+                built[name] = build(**{option: kwargs.pop(option) for option in options if option in kwargs})
+        token = _RUNNING_FILTER.set(built.get("evidence_filter"))
         try:
-            return command(*args, evidence_filter=flt, **kwargs)
+            return command(*args, **built, **kwargs)
         finally:
             _RUNNING_FILTER.reset(token)
 
-    run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     run.__annotations__ = {p.name: p.annotation for p in parameters}  # already evaluated: for get_type_hints
     return run

@@ -1,66 +1,38 @@
-"""The ``export`` and ``figure`` command groups of ``nibs-graph``.
+"""The ``export`` command group of ``nibs-graph``.
 
-``nibs-graph export html|ttl|nt|jsonld|graphml|cyjs OUT`` writes the graph for a browser or another tool;
-``nibs-graph figure matrix|hubs OUT`` draws a PNG or SVG figure. Every file is written atomically; a library
-error becomes a message and exit status 2 (1 when there is nothing to draw), never a traceback. Heavy libraries
-load only when a command runs.
+``nibs-graph export html|ttl|nt|jsonld|graphml|cyjs OUT`` writes the graph for a browser or another tool. Every
+file is written atomically; a library error becomes a message and exit status 2, never a traceback. Heavy
+libraries load only when a command runs.
 
 Example::
 
     nibs-graph export html graph.html --focus BDNF --hops 2
-    nibs-graph figure matrix matrix.svg
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .common import (
-    DataOption,
-    GraphOption,
-    LayerOption,
-    graph_from_options,
-    library_errors,
-    with_evidence_filter,
-)
+from .common import GraphSource, OutArgument, check_out, library_errors, say_written, with_options
+
+if TYPE_CHECKING:
+    from ..queries.filters import EvidenceFilter
 
 __all__ = ["register"]
 
-OutArgument = Annotated[
-    Path, typer.Argument(help="The file to write (its folder must exist), or - for stdout.", show_default=False)
-]
-
-
-def _done(out: Path) -> None:
-    if str(out) != "-":  # standard output carries the content itself
-        typer.echo(f"wrote {out} ({out.stat().st_size:,} bytes)")
-
-
-def _check(out: Path) -> None:
-    """Refuse a device, FIFO, socket or folder target before any work is done."""
-    from ..export.atomic import check_target
-
-    check_target(out)
-
 
 def _rdf_command(fmt: str, what: str) -> Callable[..., None]:
-    def command(
-        out: OutArgument, data: DataOption = None, graph: GraphOption = None, layer: LayerOption = None
-    ) -> None:
+    def command(out: OutArgument, *, local_source: GraphSource) -> None:
         from ..export.formats import export
 
         with library_errors():
-            if data and graph:
-                raise _usage("--data and --graph cannot be used together: choose one source of the graph")
-            if graph is not None and not graph.is_file():
-                raise _usage(f"--graph {graph}: no such file")
-            _check(out)
-            export(fmt, out, data=data, graph_file=graph, layers=tuple(layer or ()))
-        _done(out)
+            local_source.check()
+            check_out(out)
+            export(fmt, out, data=local_source.data, graph_file=local_source.graph, layers=local_source.layers)
+        say_written(out)
 
     command.__doc__ = what
     command.__name__ = fmt
@@ -68,27 +40,19 @@ def _rdf_command(fmt: str, what: str) -> Callable[..., None]:
 
 
 def _graph_command(fmt: str, what: str) -> Callable[..., None]:
-    def command(
-        out: OutArgument, data: DataOption = None, graph: GraphOption = None, layer: LayerOption = None
-    ) -> None:
+    def command(out: OutArgument, *, local_source: GraphSource) -> None:
         from ..export.atomic import write_atomic
         from ..export.formats import to_cyjs, to_graphml
 
         with library_errors():
-            _check(out)
-            G = graph_from_options(data, graph, layer)
+            check_out(out)
+            G = local_source.load()
             write_atomic(out, to_graphml(G) if fmt == "graphml" else to_cyjs(G))
-        _done(out)
+        say_written(out)
 
     command.__doc__ = what
     command.__name__ = fmt
     return command
-
-
-def _usage(message: str) -> Exception:
-    from ..errors import NibsGraphError
-
-    return NibsGraphError(message)
 
 
 def html(
@@ -108,10 +72,9 @@ def html(
     max_hops: Annotated[int, typer.Option("--max-hops", min=1, max=8, help="With --path: longest path.")] = 4,
     max_paths: Annotated[int, typer.Option("--max-paths", min=1, help="With --path: paths shown.")] = 20,
     title: Annotated[str | None, typer.Option("--title", help="Page heading (written as text).")] = None,
-    data: DataOption = None,
-    graph: GraphOption = None,
-    layer: LayerOption = None,
-    evidence_filter: Any = None,
+    *,
+    evidence_filter: EvidenceFilter,
+    local_source: GraphSource,
 ) -> None:
     """An interactive, self-contained HTML page (works offline): the whole graph or one view of it.
 
@@ -121,8 +84,8 @@ def html(
     from ..export.html import write_html
 
     with library_errors():
-        _check(out)
-        G = graph_from_options(data, graph, layer)
+        check_out(out)
+        G = local_source.load()
         write_html(
             G,
             out,
@@ -135,56 +98,18 @@ def html(
             evidence_filter=evidence_filter,
             title=title,
         )
-    _done(out)
-
-
-def matrix(
-    out: OutArgument,
-    title: Annotated[str | None, typer.Option("--title", help="Figure title.")] = None,
-    data: DataOption = None,
-    graph: GraphOption = None,
-    layer: LayerOption = None,
-) -> None:
-    """Techniques × targets: each cell coloured by direction, with its number of studies (PNG or SVG by suffix)."""
-    from ..export.figures import matrix_figure
-
-    with library_errors():
-        _check(out)
-        G = graph_from_options(data, graph, layer)
-        matrix_figure(G, out, title=title)
-    _done(out)
-
-
-def hubs(
-    out: OutArgument,
-    top: Annotated[int, typer.Option("--top", min=1, help="How many hubs to draw.")] = 15,
-    min_techniques: Annotated[
-        int, typer.Option("--min-techniques", min=1, help="Leave out entities reached by fewer techniques.")
-    ] = 1,
-    title: Annotated[str | None, typer.Option("--title", help="Figure title.")] = None,
-    data: DataOption = None,
-    graph: GraphOption = None,
-    layer: LayerOption = None,
-) -> None:
-    """Convergent hubs: a bar per hub, one segment per technique that changed it (PNG or SVG by suffix)."""
-    from ..export.figures import hubs_figure
-
-    with library_errors():
-        _check(out)
-        G = graph_from_options(data, graph, layer)
-        hubs_figure(G, out, top=top, min_techniques=min_techniques, title=title)
-    _done(out)
+    say_written(out)
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``export`` and ``figure`` command groups to the ``nibs-graph`` app.
+    """Add the ``export`` command group to the ``nibs-graph`` app.
 
     Examples
     --------
     >>> app = typer.Typer()
     >>> register(app)
-    >>> sorted(group.name for group in app.registered_groups)
-    ['export', 'figure']
+    >>> [group.name for group in app.registered_groups]
+    ['export']
     """
     export_app = typer.Typer(
         name="export",
@@ -192,25 +117,16 @@ def register(app: typer.Typer) -> None:
         no_args_is_help=True,
         rich_markup_mode=None,
     )
-    export_app.command("html")(with_evidence_filter(html))
+    export_app.command("html")(with_options(html))
     for fmt, what in (
         ("ttl", "The RDF graph as Turtle (sorted, byte-identical for the same data)."),
         ("nt", "The RDF graph as N-Triples (one triple a line, sorted)."),
         ("jsonld", "The RDF graph as JSON-LD with an inline @context (no remote context)."),
     ):
-        export_app.command(fmt, help=what)(_rdf_command(fmt, what))
+        export_app.command(fmt, help=what)(with_options(_rdf_command(fmt, what)))
     for fmt, what in (
         ("graphml", "The projection as GraphML for Gephi or Cytoscape (evidence as a JSON string attribute)."),
         ("cyjs", "The projection as Cytoscape.js JSON ({elements: {nodes, edges}})."),
     ):
-        export_app.command(fmt, help=what)(_graph_command(fmt, what))
-    figure_app = typer.Typer(
-        name="figure",
-        help="Draw a figure (PNG or SVG, chosen by the file name's suffix).",
-        no_args_is_help=True,
-        rich_markup_mode=None,
-    )
-    figure_app.command("matrix")(matrix)
-    figure_app.command("hubs")(hubs)
+        export_app.command(fmt, help=what)(with_options(_graph_command(fmt, what)))
     app.add_typer(export_app, name="export")
-    app.add_typer(figure_app, name="figure")

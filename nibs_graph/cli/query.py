@@ -7,84 +7,45 @@ Library errors become messages (exit 2), an empty answer says so (exit 1).
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import typer.core
 
-from .. import __version__
 from ..errors import NoResultError
 from .common import (
     DataOption,
-    EndpointOption,
     FormatOption,
-    GraphOption,
+    GraphSource,
     LayerOption,
     OutputFormat,
-    StoreOption,
     emit_json,
     fail,
-    graph_from_options,
     library_errors,
     show,
-    with_evidence_filter,
+    with_options,
 )
 
 if TYPE_CHECKING:
     from ..queries.filters import EvidenceFilter
 
-__all__ = ["app", "main"]
-
-# Typer escapes the "[default: ...]" and "[required]" of plain (non-Rich) help as Rich markup whenever Rich is
-# installed, so `--help` showed "\\[required]". The help is Click's plain layout (rich_markup_mode=None), where no
-# markup is parsed: tell Typer so, and the brackets stay as they are.
-typer.core.HAS_RICH = False
-
-app = typer.Typer(
-    name="nibs-graph",
-    help="A knowledge graph of how non-invasive brain stimulation acts on molecules (Sveva et al., Cells 2025).",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
+__all__ = ["register"]
 
 
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"nibs-graph {__version__}")
-        raise typer.Exit(0)
-
-
-@app.callback()
-def _root(
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
-    ] = False,
-) -> None:
-    """Ask the evidence base questions: paths, hubs, divergence, contradictions, evidence."""
-
-
-@app.command()
-@with_evidence_filter
 def path(
     source: Annotated[str, typer.Argument(help="Technique (iTBS, TBS, anodal tDCS ...), protocol id or entity.")],
     target: Annotated[str, typer.Argument(help="Target entity (mTOR, BDNF, HGNC:1033 ...).")],
     max_hops: Annotated[int, typer.Option("--max-hops", min=1, max=8, help="Longest path considered.")] = 4,
     max_paths: Annotated[int, typer.Option("--max-paths", min=1, help="Paths shown (all are counted).")] = 20,
-    data: DataOption = None,
-    graph: GraphOption = None,
-    layer: LayerOption = None,
-    store: StoreOption = None,
-    endpoint: EndpointOption = None,
+    *,
+    evidence_filter: EvidenceFilter,
+    graph_source: GraphSource,
     fmt: FormatOption = OutputFormat.table,
-    evidence_filter: EvidenceFilter | None = None,
 ) -> None:
     """Paths from a technique to a molecule, each hop with its evidence and the path's sign."""
     from ..queries.paths import paths
 
     with library_errors():
-        G = graph_from_options(data, graph, layer, store, endpoint)
+        G = graph_source.load()
         result = paths(G, source, target, max_hops=max_hops, max_paths=max_paths, evidence_filter=evidence_filter)
         if fmt is OutputFormat.json:
             emit_json(result.to_dict(G))
@@ -98,8 +59,6 @@ def path(
             raise NoResultError(no_path_message(G, result, evidence_filter))
 
 
-@app.command()
-@with_evidence_filter
 def hubs(
     top: Annotated[int, typer.Option("--top", min=1, help="How many entities to show.")] = 15,
     min_techniques: Annotated[
@@ -112,19 +71,16 @@ def hubs(
         ),
     ] = 0,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the permutations (--null).")] = 0,
-    data: DataOption = None,
-    graph: GraphOption = None,
-    layer: LayerOption = None,
-    store: StoreOption = None,
-    endpoint: EndpointOption = None,
+    *,
+    evidence_filter: EvidenceFilter,
+    graph_source: GraphSource,
     fmt: FormatOption = OutputFormat.table,
-    evidence_filter: EvidenceFilter | None = None,
 ) -> None:
     """Convergent hubs: molecules reached by the most techniques and studies (--null: tested against chance)."""
     from ..queries.hubs import hubs as find_hubs
 
     with library_errors():
-        G = graph_from_options(data, graph, layer, store, endpoint)
+        G = graph_source.load()
         items = find_hubs(
             G, top=top, min_techniques=min_techniques, null=null, seed=seed, evidence_filter=evidence_filter
         )
@@ -133,35 +89,28 @@ def hubs(
         show(fmt, lambda: {"hubs": [h.to_dict() for h in items]}, "print_hubs", G, items)
 
 
-@app.command()
-@with_evidence_filter
 def diverge(
     hub: Annotated[str, typer.Argument(help="A hub entity, e.g. BDNF or TrkB.")],
     max_depth: Annotated[int, typer.Option("--max-depth", min=1, max=8, help="Signalling links below the hub.")] = 4,
     same_study: Annotated[
         bool, typer.Option("--same-study", help="Only downstream changes shown by a study that also showed the hub's.")
     ] = False,
-    data: DataOption = None,
-    graph: GraphOption = None,
-    layer: LayerOption = None,
-    store: StoreOption = None,
-    endpoint: EndpointOption = None,
+    *,
+    evidence_filter: EvidenceFilter,
+    graph_source: GraphSource,
     fmt: FormatOption = OutputFormat.table,
-    evidence_filter: EvidenceFilter | None = None,
 ) -> None:
     """Where the techniques that reach a hub part ways downstream."""
     from ..queries.divergence import divergence
 
     with library_errors():
-        G = graph_from_options(data, graph, layer, store, endpoint)
+        G = graph_source.load()
         result = divergence(G, hub, max_depth=max_depth, same_study=same_study, evidence_filter=evidence_filter)
         if not result.techniques:
             raise NoResultError(f"no technique was observed to change {G.nodes[result.hub]['label']}")
         show(fmt, lambda: result.to_dict(G), "print_divergence", G, result)
 
 
-@app.command()
-@with_evidence_filter
 def contradictions(
     target: Annotated[str | None, typer.Option("--target", help="Only this entity.")] = None,
     opposite_only: Annotated[
@@ -175,19 +124,16 @@ def contradictions(
             "expected_by_design.",
         ),
     ] = None,
-    data: DataOption = None,
-    graph: GraphOption = None,
-    layer: LayerOption = None,
-    store: StoreOption = None,
-    endpoint: EndpointOption = None,
+    *,
+    evidence_filter: EvidenceFilter,
+    graph_source: GraphSource,
     fmt: FormatOption = OutputFormat.table,
-    evidence_filter: EvidenceFilter | None = None,
 ) -> None:
     """Targets moved in conflicting directions within one technique family, with the context that differs."""
     from ..queries.contradictions import contradictions as find
 
     with library_errors():
-        G = graph_from_options(data, graph, layer, store, endpoint)
+        G = graph_source.load()
         items = find(
             G, target=target, include_null=not opposite_only, category=category, evidence_filter=evidence_filter
         )
@@ -196,8 +142,6 @@ def contradictions(
         show(fmt, lambda: {"contradictions": [c.to_dict(G) for c in items]}, "print_contradictions", G, items)
 
 
-@app.command()
-@with_evidence_filter
 def evidence(
     source: Annotated[str, typer.Argument(help="Technique, protocol or entity.")],
     target: Annotated[
@@ -210,13 +154,10 @@ def evidence(
         bool,
         typer.Option("--include-other", help="Also findings that are not stimulation effects (model vs wild type)."),
     ] = False,
-    data: DataOption = None,
-    graph: GraphOption = None,
-    layer: LayerOption = None,
-    store: StoreOption = None,
-    endpoint: EndpointOption = None,
+    *,
+    evidence_filter: EvidenceFilter,
+    graph_source: GraphSource,
     fmt: FormatOption = OutputFormat.table,
-    evidence_filter: EvidenceFilter | None = None,
 ) -> None:
     """Every finding behind a link (technique → entity), every target a technique moved (evidence TECHNIQUE), or
     every technique that moved an entity (evidence ENTITY); "no change" findings included."""
@@ -226,7 +167,7 @@ def evidence(
     from ..resolve import resolve
 
     with library_errors():
-        G = graph_from_options(data, graph, layer, store, endpoint)
+        G = graph_source.load()
         if target is None:
             rows = evidence_of(G, source, include_other=include_other, evidence_filter=evidence_filter)
             if not rows:
@@ -250,8 +191,6 @@ def evidence(
         )
 
 
-@app.command()
-@with_evidence_filter
 def gaps(
     technique: Annotated[str | None, typer.Option("--technique", help="Only this technique (or family).")] = None,
     target: Annotated[str | None, typer.Option("--target", help="Only links to this entity.")] = None,
@@ -259,19 +198,16 @@ def gaps(
         str | None, typer.Option("--status", help="Only links whose best evidence is: human, human cells, animal only.")
     ] = None,
     top: Annotated[int, typer.Option("--top", min=1, help="How many links to show.")] = 25,
-    data: DataOption = None,
-    graph: GraphOption = None,
-    layer: LayerOption = None,
-    store: StoreOption = None,
-    endpoint: EndpointOption = None,
+    *,
+    evidence_filter: EvidenceFilter,
+    graph_source: GraphSource,
     fmt: FormatOption = OutputFormat.table,
-    evidence_filter: EvidenceFilter | None = None,
 ) -> None:
     """Translational gaps: which technique → molecule links have human evidence, and which animal evidence only."""
     from ..queries.gaps import translational_gaps
 
     with library_errors():
-        G = graph_from_options(data, graph, layer, store, endpoint)
+        G = graph_source.load()
         rows = translational_gaps(G, technique=technique, target=target, status=status, evidence_filter=evidence_filter)
         if not rows:
             raise NoResultError("no stimulation link matches")
@@ -279,7 +215,6 @@ def gaps(
         show(fmt, lambda: {"total": len(rows), "links": [r.to_dict() for r in shown]}, "print_gaps", shown, len(rows))
 
 
-@app.command()
 def validate(
     data: DataOption = None,
     layer: LayerOption = None,
@@ -317,20 +252,16 @@ def validate(
         )
 
 
-@app.command()
 def info(
-    data: DataOption = None,
-    graph: GraphOption = None,
-    layer: LayerOption = None,
-    store: StoreOption = None,
-    endpoint: EndpointOption = None,
+    *,
+    graph_source: GraphSource,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Counts by type and the data version."""
     from ..summary import graph_info
 
     with library_errors():
-        G = graph_from_options(data, graph, layer, store, endpoint)
+        G = graph_source.load()
         summary = graph_info(G)
         show(fmt, lambda: summary, "print_info", summary)
 
@@ -343,7 +274,6 @@ class DiffFormat(StrEnum):
     markdown = "markdown"
 
 
-@app.command()
 def diff(
     old: Annotated[
         str, typer.Argument(help="The old evidence base: a folder, or a git revision (2025.1, HEAD~1, REV:data).")
@@ -378,32 +308,13 @@ def diff(
             raise NoResultError(f"no differences between {old_label} and {new_label}")
 
 
-def _register_optional_commands() -> None:
-    """Add the command groups defined in their own modules (exports, figures, SPARQL, server)."""
-    import importlib
+def register(app: typer.Typer) -> None:
+    """Add the query commands to the ``nibs-graph`` app.
 
-    for module in ("export", "sparql", "cache", "protocols"):
-        try:
-            mod = importlib.import_module(f"nibs_graph.cli.{module}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"nibs_graph.cli.{module}":
-                raise
-            continue
-        mod.register(app)
-
-
-_register_optional_commands()
-
-
-def main() -> Any:
-    """Console-script entry point: a missing optional dependency is one line naming its extra (exit 2)."""
-    from .common import missing_extra
-
-    try:
-        return app()
-    except ModuleNotFoundError as exc:
-        message = missing_extra(exc)
-        if message is None:
-            raise
-        typer.echo(f"Error: {message}", err=True)
-        raise SystemExit(2) from None
+    >>> app = typer.Typer()
+    >>> register(app)
+    >>> [command.callback.__name__ for command in app.registered_commands]
+    ['path', 'hubs', 'diverge', 'contradictions', 'evidence', 'gaps', 'validate', 'info', 'diff']
+    """
+    for command in (path, hubs, diverge, contradictions, evidence, gaps, validate, info, diff):
+        app.command()(with_options(command))

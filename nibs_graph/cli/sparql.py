@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .common import DataOption, EndpointOption, GraphOption, LayerOption, StoreOption, fail, library_errors
+from .common import GraphSource, fail, library_errors, with_options
 
 if TYPE_CHECKING:
     from ..sparql.formats import QueryResult
@@ -127,11 +127,8 @@ def sparql(
             "turtle, nt, jsonld (graphs; json and xml mean JSON-LD and RDF/XML for graphs).",
         ),
     ] = SparqlFormat.table,
-    data: DataOption = None,
-    graph: GraphOption = None,
-    layer: LayerOption = None,
-    store: StoreOption = None,
-    endpoint: EndpointOption = None,
+    *,
+    graph_source: GraphSource,
     timeout: Annotated[
         float, typer.Option("--timeout", min=0.1, help="Seconds to wait for a remote endpoint (--endpoint).")
     ] = 60.0,
@@ -144,14 +141,13 @@ def sparql(
         from ..sparql.formats import render
         from ..sparql.stores import StoreSpec, open_store
 
-        if endpoint and store and store != "memory":
-            raise StoreError("--endpoint and --store cannot be used together: choose one source of the graph")
-        if data and graph:
-            raise StoreError("--data and --graph cannot be used together: choose one source of the graph")
-        if graph is not None and not graph.is_file():
-            raise StoreError(f"--graph {graph}: no such file")
+        graph_source.check(store_from_data=True)
         spec = StoreSpec.parse(
-            endpoint or store, data=data, graph_file=graph, layers=tuple(layer or ()), timeout=timeout
+            graph_source.endpoint or graph_source.store,
+            data=graph_source.data,
+            graph_file=graph_source.graph,
+            layers=graph_source.layers,
+            timeout=timeout,
         )
         the_store = open_store(spec)
         try:
@@ -245,11 +241,8 @@ def serve(
             "--cache-mb", min=0, help="MiB of answers kept for requests asked again (0: none; never for --endpoint)."
         ),
     ] = 64,
-    data: DataOption = None,
-    graph: GraphOption = None,
-    layer: LayerOption = None,
-    store: StoreOption = None,
-    endpoint: EndpointOption = None,
+    *,
+    graph_source: GraphSource,
 ) -> None:
     """Serve the read-only SPARQL 1.1 endpoint at /sparql and a query page at /.
 
@@ -269,17 +262,12 @@ def serve(
         from ..sparql.transport import ConnectionLimits, base_url, listen
         from ..sparql.transport import serve as serve_app
 
-        if endpoint and store and store != "memory":
-            raise StoreError("--endpoint and --store cannot be used together: choose one source of the graph")
-        if data and graph:
-            raise StoreError("--data and --graph cannot be used together: choose one source of the graph")
-        if graph is not None and not graph.is_file():
-            raise StoreError(f"--graph {graph}: no such file")
+        graph_source.check(store_from_data=True)
         app = create_app(
-            endpoint or store,
-            data=data,
-            graph_file=graph,
-            layers=tuple(layer or ()),
+            graph_source.endpoint or graph_source.store,
+            data=graph_source.data,
+            graph_file=graph_source.graph,
+            layers=graph_source.layers,
             timeout=timeout,
             max_results=max_results,
             max_request_bytes=max_request_bytes,
@@ -313,5 +301,5 @@ def serve(
 
 def register(app: typer.Typer) -> None:
     """Add the ``sparql`` and ``serve`` commands to the ``nibs-graph`` application."""
-    app.command("sparql")(sparql)
-    app.command("serve")(serve)
+    app.command("sparql")(with_options(sparql))
+    app.command("serve")(with_options(serve))
