@@ -39,7 +39,6 @@ __all__ = [
     "emit_json",
     "evidence_filter_from_options",
     "fail",
-    "graph_from_options",
     "library_errors",
     "missing_extra",
     "say_written",
@@ -235,22 +234,6 @@ class GraphSource:
         if notes:
             _say_filter_notes(G)
         return G
-
-
-def graph_from_options(
-    data: Path | None,
-    graph: Path | None,
-    layer: list[str] | None,
-    store: str | None = None,
-    endpoint: str | None = None,
-    *,
-    notes: bool = True,
-) -> Any:
-    """Load the projection chosen by ``--data`` / ``--graph`` / ``--layer`` / ``--store`` / ``--endpoint``.
-
-    With ``notes``, what the running command's ``--param`` leaves out is said on standard error.
-    """
-    return GraphSource.from_options(data, graph, layer, store, endpoint).load(notes=notes)
 
 
 #: The evidence filter of the command running (set by :func:`with_options`), for its notes.
