@@ -14,7 +14,7 @@ import time
 
 import typer
 
-from .common import FormatOption, OutputFormat, emit_json
+from .common import FormatOption, OutputFormat, command_group, emit_json
 
 __all__ = ["register"]
 
@@ -68,9 +68,6 @@ def register(app: typer.Typer) -> None:
     >>> [group.name for group in app.registered_groups]
     ['cache']
     """
-    cache_app = typer.Typer(
-        name="cache", help="Show or clear the cache of compiled graphs.", no_args_is_help=True, rich_markup_mode=None
-    )
+    cache_app = command_group(app, "cache", "Show or clear the cache of compiled graphs.")
     cache_app.command("info")(info)
     cache_app.command("clear")(clear)
-    app.add_typer(cache_app, name="cache")

@@ -36,6 +36,7 @@ __all__ = [
     "OutputFormat",
     "StoreOption",
     "check_out",
+    "command_group",
     "emit_json",
     "evidence_filter_from_options",
     "fail",
@@ -260,6 +261,21 @@ def say_written(out: Path | str) -> None:
     """Say which file was written and its size (nothing when the content went to standard output, ``-``)."""
     if str(out) != "-":
         typer.echo(f"wrote {out} ({Path(out).stat().st_size:,} bytes)")
+
+
+def command_group(app: typer.Typer, name: str, help: str) -> typer.Typer:
+    """Add the command group ``nibs-graph NAME ...`` to ``app`` and return it, for its commands to be added.
+
+    Called with no subcommand, the group prints its help (the list of its commands).
+
+    >>> app = typer.Typer()
+    >>> figure = command_group(app, "figure", "Draw a figure.")
+    >>> [group.name for group in app.registered_groups], figure.info.no_args_is_help
+    (['figure'], True)
+    """
+    group = typer.Typer(name=name, help=help, no_args_is_help=True, rich_markup_mode=None)
+    app.add_typer(group, name=name)
+    return group
 
 
 def emit_json(payload: Any) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .common import GraphSource, OutArgument, check_out, library_errors, say_written, with_options
+from .common import GraphSource, OutArgument, check_out, command_group, library_errors, say_written, with_options
 
 if TYPE_CHECKING:
     from ..queries.filters import EvidenceFilter
@@ -111,11 +111,10 @@ def register(app: typer.Typer) -> None:
     >>> [group.name for group in app.registered_groups]
     ['export']
     """
-    export_app = typer.Typer(
-        name="export",
-        help="Write the graph for a browser or another tool (HTML, Turtle, N-Triples, JSON-LD, GraphML, Cytoscape.js).",
-        no_args_is_help=True,
-        rich_markup_mode=None,
+    export_app = command_group(
+        app,
+        "export",
+        "Write the graph for a browser or another tool (HTML, Turtle, N-Triples, JSON-LD, GraphML, Cytoscape.js).",
     )
     export_app.command("html")(with_options(html))
     for fmt, what in (
@@ -129,4 +128,3 @@ def register(app: typer.Typer) -> None:
         ("cyjs", "The projection as Cytoscape.js JSON ({elements: {nodes, edges}})."),
     ):
         export_app.command(fmt, help=what)(with_options(_graph_command(fmt, what)))
-    app.add_typer(export_app, name="export")

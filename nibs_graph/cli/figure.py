@@ -25,6 +25,7 @@ from .common import (
     GraphSource,
     OutArgument,
     check_out,
+    command_group,
     evidence_filter_from_options,
     library_errors,
     say_written,
@@ -127,14 +128,8 @@ def register(app: typer.Typer) -> None:
     >>> [group.name for group in app.registered_groups]
     ['figure']
     """
-    figure_app = typer.Typer(
-        name="figure",
-        help="Draw a figure (PNG or SVG, chosen by the file name's suffix).",
-        no_args_is_help=True,
-        rich_markup_mode=None,
-    )
+    figure_app = command_group(app, "figure", "Draw a figure (PNG or SVG, chosen by the file name's suffix).")
     figure_app.command("matrix")(with_options(matrix))
     figure_app.command("hubs")(with_options(hubs))
     figure_app.command("effect-direction")(with_options(effect_direction))
     figure_app.command("dose")(with_options(dose))
-    app.add_typer(figure_app, name="figure")
