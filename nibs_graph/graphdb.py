@@ -69,14 +69,18 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 SCHEMA: tuple[tuple[str, str, str], ...] = (
     ("table", "meta", "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID"),
     ("table", "shapes", "CREATE TABLE shapes (id INTEGER PRIMARY KEY, keys TEXT NOT NULL, kinds TEXT NOT NULL)"),
-    ("table", "nodes", "CREATE TABLE nodes (id INTEGER PRIMARY KEY, name TEXT NOT NULL, shape INTEGER, attrs TEXT)"),
+    (
+        "table",
+        "nodes",
+        "CREATE TABLE nodes (id INTEGER PRIMARY KEY, name TEXT NOT NULL, type TEXT, shape INTEGER, attrs TEXT)",
+    ),
     ("index", "nodes_name", "CREATE UNIQUE INDEX nodes_name ON nodes (name)"),
     (
         "table",
         "edges",
         "CREATE TABLE edges (id INTEGER PRIMARY KEY, u INTEGER NOT NULL, v INTEGER NOT NULL, pred_pos INTEGER NOT "
         "NULL, key TEXT NOT NULL, signalling INTEGER NOT NULL, layer TEXT, relation TEXT, shape INTEGER, attrs TEXT, "
-        "refs TEXT, ref_studies TEXT)",
+        "refs TEXT, ref_studies TEXT, sign INTEGER)",
     ),
     ("index", "edges_u", "CREATE INDEX edges_u ON edges (u, id)"),
     ("index", "edges_v", "CREATE INDEX edges_v ON edges (v, pred_pos, id)"),
@@ -137,6 +141,10 @@ def dec(value: Any) -> Any:
         if tag == "D" and type(inner) is dict:
             return {k: dec(v) for k, v in inner.items()}
     raise ValueError("malformed value")
+
+
+def _text(value: Any) -> str | None:
+    return value if type(value) is str else None
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
@@ -208,7 +216,8 @@ def write_graph(G: GraphData, path: Path, meta: dict[str, Any], names: dict[str,
         meta_rows = {**meta, "layout": LAYOUT, "graph": graph_attrs, "has_findings": bool(records)}
         conn.executemany("INSERT INTO meta VALUES (?, ?)", ((k, _dumps(v)) for k, v in meta_rows.items()))
         conn.executemany(
-            "INSERT INTO nodes VALUES (?, ?, ?, ?)", ((i, n, *row(a)) for i, (n, a) in enumerate(G.nodes.items()))
+            "INSERT INTO nodes VALUES (?, ?, ?, ?, ?)",
+            ((i, n, _text(a.get("type")), *row(a)) for i, (n, a) in enumerate(G.nodes.items())),
         )
 
         def finding_rows() -> Iterator[tuple[Any, ...]]:
@@ -240,10 +249,28 @@ def write_graph(G: GraphData, path: Path, meta: dict[str, Any], names: dict[str,
                             raise TypeError("a layer or relation that is not a string cannot be cached")
                         signalling = int("layer" in attrs)
                         u_id, v_id, pos = node_id[u], node_id[v], pred_pos[(u, v)]
-                        yield (i, u_id, v_id, pos, key, signalling, layer, relation, shape, values, refs, ref_studies)
+                        sign = attrs.get("sign")
+                        if refs is not None and (type(sign) not in (int, type(None)) or "sign" not in attrs):
+                            ref_studies = None  # a path reads this edge whole (see _Adjacency.evidence_brief)
+                        sign = sign if type(sign) is int else None
+                        yield (
+                            i,
+                            u_id,
+                            v_id,
+                            pos,
+                            key,
+                            signalling,
+                            layer,
+                            relation,
+                            shape,
+                            values,
+                            refs,
+                            ref_studies,
+                            sign,
+                        )
                         i += 1
 
-        conn.executemany("INSERT INTO edges VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", edge_rows())
+        conn.executemany("INSERT INTO edges VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", edge_rows())
         conn.executemany("INSERT INTO names VALUES (?, ?)", sorted(names.items()))
         conn.executemany(
             "INSERT INTO shapes VALUES (?, ?, ?)", ((i, _dumps(list(k)), kinds) for (k, kinds), i in shapes.items())
@@ -414,7 +441,9 @@ class _Adjacency(Mapping[str, dict[str, dict[str, Any]]]):
 
     def _load(self) -> dict[str, list[tuple[Any, ...]]]:
         if self._rows is None:
-            columns = "SELECT n.name, e.id, e.key, e.shape, e.attrs, e.refs, e.ref_studies FROM edges e JOIN nodes n "
+            columns = (
+                "SELECT n.name, e.id, e.key, e.shape, e.attrs, e.refs, e.ref_studies, e.sign FROM edges e JOIN nodes n "
+            )
             if self._out:
                 sql = columns + "ON n.id = e.v WHERE e.u = ? ORDER BY e.id"
             else:
@@ -430,7 +459,9 @@ class _Adjacency(Mapping[str, dict[str, dict[str, Any]]]):
         if keyed is None:
             rows = self._load()[other]
             edge = self._reader.edge
-            keyed = self._keyed[other] = {key: edge(i, shape, values, refs) for i, key, shape, values, refs, _ in rows}
+            keyed = self._keyed[other] = {
+                key: edge(i, shape, values, refs) for i, key, shape, values, refs, _, _ in rows
+            }
         return keyed
 
     def evidence_brief(self, other: str, key: str) -> tuple[Any, int, frozenset[Any]] | None:
@@ -439,19 +470,16 @@ class _Adjacency(Mapping[str, dict[str, dict[str, Any]]]):
 
         The study ids are those of the records (written beside their references), so a path's ranking needs no
         record until the path is shown."""
-        for i, row_key, shape, values, refs, ref_studies in self._load().get(other, ()):
+        for _, row_key, _, _, refs, ref_studies, sign in self._load().get(other, ()):
             if row_key != key:
                 continue
             if refs is None or ref_studies is None:
                 return None
-            reader = self._reader
-            data = reader.edges.get(i) or reader.attrs(shape, values, "edge")
             try:
-                count = len(json.loads(refs))
                 studies = frozenset(json.loads(ref_studies))
             except (ValueError, TypeError):
-                raise reader.damaged("malformed evidence") from None
-            return data["sign"], count, studies
+                raise self._reader.damaged("malformed evidence") from None
+            return sign, refs.count(",") + 1, studies  # refs: a non-empty JSON array of record ids
         return None
 
     def __iter__(self) -> Iterator[str]:
@@ -578,7 +606,8 @@ class _Adjacencies(_Lazy):
         """Every node's adjacency, its rows read in one pass (not one query per node)."""
         self._graph._load_all_edges()
         columns = (
-            "SELECT e.u, e.v, n.name, e.id, e.key, e.shape, e.attrs, e.refs, e.ref_studies FROM edges e JOIN nodes n "
+            "SELECT e.u, e.v, n.name, e.id, e.key, e.shape, e.attrs, e.refs, e.ref_studies, e.sign FROM edges e "
+            "JOIN nodes n "
         )
         if self._out:
             sql, owner = columns + "ON n.id = e.v ORDER BY e.u, e.id", 0
@@ -603,7 +632,9 @@ class LazyGraph:
         path = conn.execute("PRAGMA database_list").fetchone()[2]
         self._reader = _Reader(conn, path)
         self._meta = meta
-        self.nodes: Mapping[str, dict[str, Any]] = _Nodes(self)
+        nodes = _Nodes(self)
+        self._node_memo = nodes._memo  # shared with nodes_of_type
+        self.nodes: Mapping[str, dict[str, Any]] = nodes
         self.succ: Mapping[str, Any] = _Adjacencies(self, True)
         self.pred: Mapping[str, Any] = _Adjacencies(self, False)
         graph = meta.get("graph")
@@ -632,6 +663,16 @@ class LazyGraph:
         self._all_edges = True
 
     # -------------------------------------------------------------------------------- sections
+
+    def nodes_of_type(self, kind: str) -> list[tuple[str, dict[str, Any]]]:
+        """``(node, attributes)`` of the nodes whose ``type`` is ``kind``, in node order, from their own column."""
+        reader = self._reader
+        rows = reader.query("SELECT name, shape, attrs FROM nodes WHERE type = ? ORDER BY id", (kind,))
+        memo: dict[str, Any] = self._node_memo
+        return [
+            (name, memo.get(name) or memo.setdefault(name, reader.attrs(shape, attrs, "node")))
+            for name, shape, attrs in rows
+        ]
 
     def lookup_name(self, key: str) -> str | None:
         """The node a lower-cased name (a key of :func:`nibs_graph.resolve.name_index`) names, or None."""

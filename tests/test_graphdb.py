@@ -92,6 +92,8 @@ def test_sections_equal_the_scans_they_replace(pair: tuple[GraphData, Any]) -> N
     for key, node in name_index(G).items():
         assert H.lookup_name(key) == node
     assert H.lookup_name("no such name at all") is None
+    for kind in ("technique", "protocol", "gene_or_protein"):
+        assert H.nodes_of_type(kind) == [(n, a) for n, a in G.nodes.items() if a.get("type") == kind]
     for node, attrs in G.nodes.items():
         if attrs["type"] != "technique":
             continue

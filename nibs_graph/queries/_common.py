@@ -34,6 +34,19 @@ def signalling_edges(G: Any) -> Iterator[tuple[str, str, Any, Any]]:
                     yield u, v, data["layer"], data.get("relation")
 
 
+def nodes_of_type(G: Any, kind: str) -> list[tuple[str, dict[str, Any]]]:
+    """``(node, attributes)`` of the nodes of type ``kind``, in node order (a cached graph reads only those).
+
+    >>> from nibs_graph.api import load_graph
+    >>> "nibs:iTBS" in dict(nodes_of_type(load_graph(), "technique"))
+    True
+    """
+    section = getattr(G, "nodes_of_type", None)
+    if section is not None:
+        return list(section(kind))
+    return [(node, attrs) for node, attrs in G.nodes.items() if attrs.get("type") == kind]
+
+
 def technique_nodes_under(G: Any, node: str) -> list[str]:
     """A technique node and every technique node under it in the hierarchy (via ``subclass_of`` edges)."""
     found = [node]

@@ -33,7 +33,7 @@ from typing import Any
 
 from .. import vocab
 from ..errors import QueryError
-from ._common import signalling_edges, technique_lineage_labels
+from ._common import nodes_of_type, signalling_edges, technique_lineage_labels
 from .filters import NO_FILTER, EvidenceFilter
 
 __all__ = [
@@ -363,9 +363,7 @@ def hubs(
 
     accept = both if flt.filters_records else keep
     reach: dict[str, dict[str, Any]] = {}
-    for node, attrs in G.nodes.items():
-        if attrs.get("type") != "technique":
-            continue
+    for node, attrs in nodes_of_type(G, "technique"):
         for target, direction, findings, studies in _technique_evidence(G, node, accept):
             entry = reach.setdefault(
                 target,
@@ -400,6 +398,13 @@ def hubs(
     degree, betweenness = _centrality(edges, sample, 0)
     sampled = sample if sample is not None and sample < len(degree) else None
     nulls = permutation_null(change_links(G, accept), null, seed) if null else {}
+    modalities: dict[str, str] = {}
+
+    def modality(label: str) -> str:  # a technique's modality, found once per technique
+        if label not in modalities:
+            modalities[label] = _modality(G, label)
+        return modalities[label]
+
     result = []
     for node, entry in reach.items():
         if len(entry["techniques"]) < min_techniques or len(entry["studies"]) < flt.min_studies:
@@ -413,7 +418,7 @@ def hubs(
                 label=attrs.get("label", node),
                 type=attrs.get("type", ""),
                 techniques=techniques,
-                modalities=tuple(sorted({_modality(G, t) for t in techniques})),
+                modalities=tuple(sorted({modality(t) for t in techniques})),
                 studies=tuple(sorted(entry["studies"])),
                 findings=len(entry["findings"]),
                 unchanged_findings=len(entry["unchanged"]),
