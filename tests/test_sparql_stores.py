@@ -263,3 +263,42 @@ def test_http_errors_and_timeouts_are_clear(tmp_path: Path) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"head": ["s"], "results": {"bindings": []}}',
+        b'{"head": {"vars": "s"}, "results": {"bindings": []}}',
+        b'{"head": {"vars": ["s"]}, "results": {"bindings": {"s": 1}}}',
+        b'{"head": {"vars": ["s"]}, "results": {"bindings": [{"s": "x"}]}}',
+        b'{"head": {"vars": ["s"]}, "results": {"bindings": [{"s": {"type": 1, "value": "x"}}]}}',
+        b"[1, 2]",
+    ],
+)
+def test_remote_select_answer_with_wrong_json_types_is_an_error(body: bytes) -> None:
+    """A remote endpoint's SELECT answer whose parts have the wrong types is a StoreError, never a traceback."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(StoreError, match="SPARQL JSON results"):
+            RemoteStore(f"http://127.0.0.1:{server.server_address[1]}/sparql").query("SELECT ?s { ?s ?p ?o }")
+    finally:
+        server.shutdown()
+        server.server_close()

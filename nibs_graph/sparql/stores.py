@@ -675,6 +675,39 @@ def _ask_answer(payload: dict[str, Any]) -> bool | None:
     return {"1": True, "true": True, "0": False, "false": False}.get(value) if isinstance(value, str) else None
 
 
+def _select_shape(payload: dict[str, Any]) -> tuple[list[str], list[dict[str, dict[str, str]]]] | None:
+    """The variables and bindings of a SPARQL JSON SELECT answer, or None when its parts have the wrong types.
+
+    A remote endpoint is someone else's server: every part is checked before it is read.
+
+    >>> _select_shape({"head": {"vars": ["s"]}, "results": {"bindings": [{"s": {"type": "uri", "value": "x"}}]}})
+    (['s'], [{'s': {'type': 'uri', 'value': 'x'}}])
+    >>> _select_shape({"head": ["s"], "results": {"bindings": []}}) is None
+    True
+    >>> _select_shape({"head": {"vars": ["s"]}, "results": {"bindings": [{"s": "x"}]}}) is None
+    True
+    """
+    head = payload.get("head", {})
+    results = payload.get("results", {})
+    if not (isinstance(head, dict) and isinstance(results, dict)):
+        return None
+    variables = head.get("vars", [])
+    bindings = results.get("bindings", [])
+    if not (isinstance(variables, list) and all(isinstance(v, str) for v in variables)):
+        return None
+    if not isinstance(bindings, list):
+        return None
+    for binding in bindings:
+        if not isinstance(binding, dict):
+            return None
+        for name, term in binding.items():
+            if not (isinstance(name, str) and isinstance(term, dict)):
+                return None
+            if not all(isinstance(term.get(k, ""), str) for k in ("type", "value", "datatype", "xml:lang")):
+                return None
+    return variables, bindings
+
+
 class RemoteStore(Store):
     """A SPARQL 1.1 endpoint over HTTP (URL-encoded POST), with a timeout and no redirects to other schemes.
 
@@ -773,8 +806,10 @@ class RemoteStore(Store):
             if answer is None:
                 raise StoreError(f"the SPARQL endpoint {self.url} answered an ASK query without a boolean")
             return QueryResult("ASK", boolean=answer)
-        variables = list(payload.get("head", {}).get("vars", []))
-        bindings = payload.get("results", {}).get("bindings", [])
+        shaped = _select_shape(payload)
+        if shaped is None:
+            raise StoreError(f"the SPARQL endpoint {self.url} sent malformed SPARQL JSON results")
+        variables, bindings = shaped
         rows = []
         for binding in _capped(iter(bindings), max_rows):
             row = {}
