@@ -347,7 +347,7 @@ def cached_graph(kind: str, key: str, build: Callable[[], Any], *, enabled: bool
     Parameters
     ----------
     kind, key:
-        What the entry is (``data``, ``data-scale``, ``graphfile``, a store kind) and the digest of its input.
+        What the entry is (``data``, ``graphfile``, a store kind) and the digest of its input.
     build:
         Computes the :class:`~nibs_graph.projection.GraphData` on a miss.
     enabled:
