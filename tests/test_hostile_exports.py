@@ -107,8 +107,11 @@ def test_stale_temp_of_a_dead_writer_removed(runner, tmp_path: Path) -> None:  #
 
 _SLOW_WRITER = textwrap.dedent(
     """
-    import sys, time
+    import signal, sys, time
     from nibs_graph.export.atomic import write_atomic
+
+    # as in a terminal: a shell that starts the tests in the background hands its children SIGINT ignored
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def slow(handle):
         handle.write(b"partial")
