@@ -187,6 +187,28 @@ def test_connections_are_capped_per_client_address_and_in_total() -> None:
             sock.close()
 
 
+def test_a_refused_client_that_already_sent_its_request_reads_the_503_not_a_reset() -> None:
+    """Closing a socket with unread bytes makes the kernel send a reset, which clients report instead of the 503
+    (asyncio's reader raises the reset before the buffered answer); the refusal shuts the write side and drops what
+    the client sends, so the client reads the 503 and then an orderly end."""
+    app = create_app(data=TINY, timeout=5, workers=1, quick_workers=0)
+    limits = ConnectionLimits(header_timeout=30, body_timeout=30, max_connections=6, max_connections_per_client=1)
+    with serving(app, limits) as url:
+        held = _connect(url, "127.0.0.4")
+        time.sleep(0.3)
+        over = _connect(url, "127.0.0.4")
+        over.sendall(SLOW_BODY_HEAD + b"ASK")  # the request is in the server's buffer before it is refused
+        time.sleep(0.5)  # the server has answered and closed its side meanwhile
+        over.sendall(b"{ ?s ?p ?o }")  # bytes that arrive after the refusal
+        time.sleep(0.3)
+        chunks = []
+        while chunk := over.recv(65536):  # a reset would raise ConnectionResetError here
+            chunks.append(chunk)
+        assert b"".join(chunks).startswith(b"HTTP/1.1 503 ")
+        over.close()
+        held.close()
+
+
 # ---------------------------------------------------------------------------------------------- scheduling
 
 

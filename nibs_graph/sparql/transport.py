@@ -10,7 +10,8 @@ and a file descriptor, forever. :func:`guarded_protocol` wraps uvicorn's h11 pro
 * a **body deadline**: the whole body (``Content-Length`` or chunked) must arrive ``body_timeout`` seconds after
   the headers, else the connection is closed; the same time bounds a client that stops reading its answer;
 * a **cap on open connections**, in total and per client address: a connection over either cap is answered
-  ``503`` and closed at once, before anything is read.
+  ``503`` at once, its request never parsed: the answer is sent with the write side shut and what the client
+  still sends is dropped until it closes (at most 2 s), so the 503 is not lost to a reset.
 
 Every such event is one log line; :class:`RepeatFilter` lets at most a few lines of the same kind through per
 minute and counts the rest, so the log grows at a bounded rate whatever a client sends.
@@ -136,7 +137,7 @@ def guarded_protocol(limits: ConnectionLimits) -> type[asyncio.Protocol]:
             self._admitted = refusal is None
             if refusal is not None:
                 log.warning("refused a connection from %s: %s", self._address, refusal)
-                self._close(_plain("503 Service Unavailable", f"too many connections: {refusal}", "Retry-After: 5"))
+                self._refuse(_plain("503 Service Unavailable", f"too many connections: {refusal}", "Retry-After: 5"))
                 return
             self._update_phase()
 
@@ -148,6 +149,8 @@ def guarded_protocol(limits: ConnectionLimits) -> type[asyncio.Protocol]:
             super().connection_lost(exc)
 
         def data_received(self, data: bytes) -> None:
+            if not self._admitted:  # a refused connection: what it sends is read and dropped (see _refuse)
+                return
             super().data_received(data)
             self._update_phase()
 
@@ -212,6 +215,22 @@ def guarded_protocol(limits: ConnectionLimits) -> type[asyncio.Protocol]:
             if self.cycle is None or not self.cycle.response_started:
                 answer = _plain("408 Request Timeout", f"{what} within {seconds:g} s")
             self._close(answer)
+
+        def _refuse(self, answer: bytes) -> None:
+            """Answer and close a connection never admitted, without losing the answer.
+
+            Closing a socket whose received bytes were never read makes the kernel send a reset and drop what was
+            not yet sent, so a client that had already sent its request would see a reset, not the 503. Instead
+            the answer is sent with the write side shut; what the client still sends is read and dropped until it
+            closes (then the transport closes itself), or for at most 2 s.
+            """
+            transport = self.transport
+            transport.write(answer)
+            if transport.can_write_eof():
+                transport.write_eof()
+            else:
+                transport.close()
+            self.loop.call_later(2.0, transport.abort)
 
         def _close(self, answer: bytes | None) -> None:
             transport = self.transport
